@@ -1,0 +1,49 @@
+# ringfence: `make demo` and `make test` do all the set-up on a fresh Debian/Ubuntu machine.
+# They install what is missing (apt packages, a virtual environment) and then run.
+
+SHELL      := /bin/bash
+PYTHON     ?= $(shell command -v python3.12 || command -v python3.11 || command -v python3)
+VENV       := .venv
+VPY        := $(VENV)/bin/python
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# System packages ringfence and its test suite use:
+#   bubblewrap  the namespace sandbox            socat     used by tests as a neutral TCP client
+#   ripgrep     the floor of bench/scan_speed.py  chromium  renders `verify --html` in tests
+#   nodejs npm  the real Claude Code binary and sandbox-runtime (tests, benches)
+#   iproute2 procps git curl  probes and tests
+APT_PKGS   := bubblewrap socat ripgrep chromium nodejs npm iproute2 procps git curl ca-certificates
+PYTEST_ARGS ?=
+
+.PHONY: all setup system venv test demo bench clean
+
+all: test
+
+system:
+	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "ringfence: installing system packages:$$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(VENV)/.stamp: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install -q --upgrade pip
+	$(VPY) -m pip install -q -e '.[test]'
+	touch $@
+
+venv: $(VENV)/.stamp
+
+setup: system venv
+
+test: setup
+	$(VENV)/bin/python -m pytest -q -n 2 -p no:cacheprovider $(PYTEST_ARGS)
+
+demo: setup
+	$(VPY) demo/demo.py
+
+bench: setup
+	for b in bench/*.py; do $(VPY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) build src/*.egg-info

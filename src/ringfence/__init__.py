@@ -1,0 +1,2 @@
+"""ringfence: layered isolation for AI coding agents."""
+__version__ = "0.1.0"

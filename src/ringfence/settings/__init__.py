@@ -1,0 +1,1 @@
+"""Claude Code settings files: locating and reading the layers (layers.py), writing them (writer.py)."""
