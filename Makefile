@@ -2,7 +2,7 @@
 # They install what is missing (apt packages, a virtual environment) and then run.
 
 SHELL      := /bin/bash
-PYTHON     ?= $(shell command -v python3.12 || command -v python3.11 || command -v python3)
+PYTHON     ?= python3
 VENV       := .venv
 VPY        := $(VENV)/bin/python
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -11,7 +11,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 #   ripgrep     the floor of bench/scan_speed.py  chromium  renders `verify --html` in tests
 #   nodejs npm  the real Claude Code binary and sandbox-runtime (tests, benches)
 #   iproute2 procps git curl  probes and tests
-APT_PKGS   := bubblewrap socat ripgrep chromium nodejs npm iproute2 procps git curl ca-certificates
+APT_PKGS   := bubblewrap socat ripgrep chromium nodejs iproute2 procps git curl ca-certificates
 PYTEST_ARGS ?=
 
 .PHONY: all setup system venv test demo bench clean
@@ -25,8 +25,11 @@ system:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+	@# Debian's nodejs ships npm separately; NodeSource's nodejs includes it.
+	@command -v npm >/dev/null || $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm
 
 $(VENV)/.stamp: pyproject.toml
+	@$(PYTHON) -c "import sys; sys.exit(sys.version_info < (3, 11))" || { echo "ringfence: Python >= 3.11 is needed (set PYTHON=...)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install -q --upgrade pip
 	$(VPY) -m pip install -q -e '.[test]'
