@@ -265,27 +265,30 @@ def _guard_resolved(rules, name, port, resolved, allowed, why) -> Decision:
         try:
             ip = _unmap(ipaddress.ip_address(text.split("%", 1)[0]))
         except ValueError:
-            refused.append(f"{text[:60]!r} is not an address")
+            refused.append((text[:60], "not an address"))
             continue
         denied = next((r for r in rules.deny for a in _embedded(ip)
                        if r.pattern.kind == "ip" and r.pattern.matches("", a, port)), None)
         if denied is not None:
-            refused.append(f"{ip} matches deniedDomains entry {denied.pattern.text!r}")
+            refused.append((str(ip), f"deniedDomains entry {denied.pattern.text!r}"))
             continue
         what = special_address(rules, ip)
         explicit = any(r.pattern.kind == "ip" and r.pattern.matches("", ip, port)
                        for r in rules.allow)
         if what is not None and not explicit:
-            refused.append(f"{ip} is {what}")
+            refused.append((str(ip), what))
             continue
         passed.append(str(ip))
     if passed:
         return Decision(True, allowed.pattern.text, why, tuple(dict.fromkeys(passed)))
     if not refused:
         return Decision(False, "resolved-address", f"{name} has no address")
+    listed = ", ".join(f"{ip} ({what})" for ip, what in refused[:4])
+    first = refused[0][0]
+    first = f"[{first}]" if ":" in first else first
     return Decision(False, "resolved-address",
-                    f"{name} resolves to {'; '.join(refused[:4])}: list the address itself in "
-                    "allowedDomains (e.g. 127.0.0.1:8080) to allow it")
+                    f"{name} resolves only to refused addresses: {listed}; to allow it, list "
+                    f"the address itself in allowedDomains ({first}:{port})")
 
 
 def _embedded(ip: IPAddress) -> tuple[IPAddress, ...]:

@@ -9,6 +9,7 @@ target, userinfo in an authority, and conflicting body framing are all refused.
 """
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 
@@ -29,7 +30,7 @@ _CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,16})[ \t]*(;[\t\x20-\x7e\x80-\xff]*)?
 # Hop-by-hop fields, never forwarded (RFC 9110 7.6.1), plus Host, which is rewritten.
 _HOP = frozenset({b"connection", b"keep-alive", b"proxy-connection", b"proxy-authorization",
                   b"proxy-authenticate", b"te", b"upgrade", b"host"})
-REASONS = {400: "Bad Request", 403: "Forbidden", 431: "Request Header Fields Too Large",
+REASONS = {400: "Bad Request", 403: "Forbidden", 408: "Request Timeout", 414: "URI Too Long", 431: "Request Header Fields Too Large",
            502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
 CONNECT_OK = b"HTTP/1.1 200 Connection established\r\n\r\n"
 
@@ -268,6 +269,9 @@ def _split_head(buf, limit, *, request: bool):
     if buf and buf[0] not in _TOKEN_START:
         raise WireError("not an HTTP request" if request else "upstream sent no HTTP response",
                         status=status)
+    lf = bytes(buf[:limit]).find(b"\n")
+    if lf == 0 or (lf > 0 and buf[lf - 1] != 13):
+        raise WireError("bare LF line ending (lines must end with CRLF)", status=status)
     end = bytes(buf[:limit + 4]).find(b"\r\n\r\n")
     if end < 0 or end + 4 > limit:
         first = bytes(buf[:limit]).find(b"\r\n")
@@ -434,7 +438,6 @@ def parse_socks_request(buf: bytes | bytearray) -> SocksRequest | None:
         end = 4 + 16
         if len(buf) < end + 2:
             return None
-        import ipaddress
         host = str(ipaddress.IPv6Address(bytes(buf[4:end])))
     elif atyp == 3:
         size = buf[4]
@@ -487,9 +490,9 @@ def parse_client_hello(buf: bytes | bytearray, limit: int = MAX_HELLO) -> Client
             return None
         hs += buf[offset + 5:offset + 5 + size]
         offset += 5 + size
+        if hs[0] != 1:
+            raise WireError("first TLS handshake message is not a ClientHello")
         if len(hs) >= 4:
-            if hs[0] != 1:
-                raise WireError("first TLS handshake message is not a ClientHello")
             need = int.from_bytes(hs[1:4], "big")
             if need > limit:
                 raise WireError("TLS ClientHello too large")
@@ -498,6 +501,8 @@ def parse_client_hello(buf: bytes | bytearray, limit: int = MAX_HELLO) -> Client
                 return ClientHello(sni, ech, offset)
     if offset == 0 and buf and (buf[0] != 22 or (len(buf) > 1 and buf[1] != 3)):
         raise WireError("not a TLS handshake record")
+    if len(buf) > 2 * limit:
+        raise WireError("TLS ClientHello too large")
     return None
 
 

@@ -40,10 +40,12 @@ def bwrap_args(plan: SandboxPlan, *, denied_file: str, empty_file: str, info_fd:
 
     ``denied_file`` is an empty mode-0000 file mounted over denied files; ``empty_file``
     an empty read-only file mounted over protected names that do not exist yet.
-    ``disable`` is for verify's diagnostic mode only (e.g. {"mounts"}): never reachable
-    from the command line.
+    ``disable`` is for verify's diagnostic mode only ({"mounts", "pidns", "netns"}, the
+    launcher also knows "landlock" and "seccomp"): never reachable from the command line.
     """
-    a: list[str] = list(NAMESPACES)
+    a: list[str] = [n for n in NAMESPACES
+                    if not ("pidns" in disable and n == "--unshare-pid")
+                    and not ("netns" in disable and n == "--unshare-net")]
     a += ["--die-with-parent", "--cap-drop", "ALL", "--clearenv", "--hostname", "ringfence"]
     if "mounts" in disable:
         a += ["--bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]

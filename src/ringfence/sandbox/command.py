@@ -76,15 +76,26 @@ def main(argv: list[str]) -> int:
     if not command and not flags.get("explain"):
         sys.stderr.write("ringfence: no command given\n" + RUN_USAGE)
         return 2
+    network = not flags.get("no_network")
+    cwd = os.getcwd()
+    if not flags.get("explain"):
+        from ringfence.sandbox import compiled
+        from ringfence.sandbox.launch import run_compiled
+        key = compiled.cache_key(argv, cwd, os.environ)
+        c = compiled.load(key, os.environ)
+        if c is None:
+            c = compiled.compile_run(_policy(flags, command, cwd), command, network=network)
+            compiled.save(key, c, os.environ)
+        return run_compiled(c, os.environ)
+    from ringfence.sandbox.explain import explain
+    return explain(_policy(flags, command, cwd), command or ["<command>"], as_json=bool(flags.get("json")),
+                   network=network)
+
+
+def _policy(flags: dict, command: list[str], cwd: str):
     from ringfence.policy import load_policy
     agent = os.path.basename(command[0]) if command else None
-    policy = load_policy(os.getcwd(), flags=flags, agent=agent, project_dir=flags.get("project"))
-    if flags.get("explain"):
-        from ringfence.sandbox.explain import explain
-        return explain(policy, command or ["<command>"], as_json=bool(flags.get("json")),
-                       network=not flags.get("no_network"))
-    from ringfence.sandbox.launch import run
-    return run(policy, command, network=not flags.get("no_network"))
+    return load_policy(cwd, flags=flags, agent=agent, project_dir=flags.get("project"))
 
 
 def doctor(argv: list[str]) -> int:

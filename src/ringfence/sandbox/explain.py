@@ -7,9 +7,11 @@ import os
 
 def describe(policy, argv: list[str], *, network: bool) -> dict:
     from ringfence.sandbox.bwrap import NAMESPACES
-    from ringfence.sandbox.plan import build_plan
+    from ringfence.policy.defaults import SECRET_PATTERNS
+    from ringfence.sandbox.compiled import build_env
+    from ringfence.sandbox.plan import build_plan, env_recipe
     from ringfence.sandbox.seccomp import SeccompOptions, describe as seccomp_describe
-    plan = build_plan(policy, argv, dict(os.environ), sandbox_id="explain",
+    plan = build_plan(policy, argv, sandbox_id="explain",
                       proxy_dir="/run/user/ringfence" if network else None, network=network)
     return {
         "profile": {"value": policy.profile.value, "source": policy.profile.source},
@@ -25,7 +27,8 @@ def describe(policy, argv: list[str], *, network: bool) -> dict:
         "network": {"enabled": network,
                     "allowed": [{"pattern": i.value, "source": i.source} for i in policy.net.allowed_domains],
                     "denied": [{"pattern": i.value, "source": i.source} for i in policy.net.denied_domains]},
-        "environment": sorted(plan.env),
+        "environment": sorted(build_env(env_recipe(policy, network=network) | {"secret_patterns": list(SECRET_PATTERNS)},
+                                        os.environ, "explain")),
         "guard": {"unknown": policy.guard.unknown.value, "ask_as": policy.guard.ask_as.value,
                   "rules": len(policy.guard.rules)},
         "notes": plan.notes,

@@ -113,42 +113,54 @@ def abi_for_access(access: int) -> int:
 
 # ---------------------------------------------------------------- syscalls (ctypes)
 
-_LIBC = None
+class _Api:
+    """ctypes, loaded on first use: libc and the kernel structs passed by pointer."""
+    loaded = False
 
+    @classmethod
+    def get(cls):
+        if not cls.loaded:
+            import ctypes
 
-def _libc():
-    global _LIBC
-    if _LIBC is None:
-        import ctypes
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.syscall.restype = ctypes.c_long
-        libc.prctl.restype = ctypes.c_int
-        _LIBC = libc
-    return _LIBC
+            class PathBeneathAttr(ctypes.Structure):    # struct landlock_path_beneath_attr
+                _pack_ = 1
+                _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+            class SockFprog(ctypes.Structure):          # struct sock_fprog
+                _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.syscall.restype = ctypes.c_long
+            libc.prctl.restype = ctypes.c_int
+            cls.ctypes, cls.libc = ctypes, libc
+            cls.PathBeneathAttr, cls.SockFprog = PathBeneathAttr, SockFprog
+            cls.loaded = True
+        return cls
 
 
 def _syscall(nr: int, *args) -> int:
     """syscall(2) with every integer passed as a full 64-bit long; OSError on failure."""
-    import ctypes
-    args = [ctypes.c_long(a) if isinstance(a, int) else a for a in args]
-    ret = _libc().syscall(ctypes.c_long(nr), *args)
+    api = _Api.get()
+    c_long = api.ctypes.c_long
+    ret = api.libc.syscall(c_long(nr), *[c_long(a) if isinstance(a, int) else a for a in args])
     if ret < 0:
-        err = ctypes.get_errno()
+        err = api.ctypes.get_errno()
         raise OSError(err, os.strerror(err))
     return ret
 
 
 def _prctl(option: int, arg2, arg3=0, *, what: str) -> None:
-    import ctypes
-    args = [ctypes.c_ulong(a) if isinstance(a, int) else a for a in (arg2, arg3, 0, 0)]
-    if _libc().prctl(ctypes.c_int(option), *args) != 0:
-        err = ctypes.get_errno()
+    api = _Api.get()
+    c_ulong = api.ctypes.c_ulong
+    args = [c_ulong(a) if isinstance(a, int) else a for a in (arg2, arg3, 0, 0)]
+    if api.libc.prctl(api.ctypes.c_int(option), *args) != 0:
+        err = api.ctypes.get_errno()
         raise InnerError(f"prctl({what}) failed: {os.strerror(err)}",
                          fix="the kernel or a container's seccomp profile refuses it; run `ringfence doctor`")
 
 
 def no_new_privs() -> None:
-    """PR_SET_NO_NEW_PRIVS: no setuid gain on exec; required for Landlock and seccomp."""
+    """PR_SET_NO_NEW_PRIVS: no privilege gain on exec; required for Landlock and seccomp."""
     _prctl(PR_SET_NO_NEW_PRIVS, 1, what="PR_SET_NO_NEW_PRIVS")
 
 
@@ -163,23 +175,18 @@ def landlock_abi() -> int:
 
 
 def _landlock_ruleset(handled: int) -> int:
-    import ctypes
-    attr = ctypes.c_uint64(handled)     # struct landlock_ruleset_attr, handled_access_fs only
+    ctypes = _Api.get().ctypes
+    attr = ctypes.c_uint64(handled)     # struct landlock_ruleset_attr up to handled_access_fs
     try:
         return _syscall(SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), ctypes.sizeof(attr), 0)
     except OSError as e:
-        raise InnerError(f"Landlock refused the ruleset (handled {handled:#x}): {e.strerror}",
+        raise InnerError(f"Landlock refused the ruleset (handled access {handled:#x}): {e.strerror}",
                          fix="run `ringfence doctor` and report this with its output") from None
 
 
 def _landlock_add_path(ruleset: int, path: str, access: int) -> None:
-    """Add one path-beneath rule; a path missing in the sandbox gets no rule (less access)."""
-    import ctypes
-
-    class PathBeneath(ctypes.Structure):
-        _pack_ = 1
-        _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
-
+    """Add one path-beneath rule. A path missing in the sandbox gets no rule: less access."""
+    api = _Api.get()
     try:
         # O_NOFOLLOW: a rule never follows a final symlink to somewhere else.
         fd = os.open(path, os.O_PATH | os.O_CLOEXEC | os.O_NOFOLLOW)
@@ -193,9 +200,9 @@ def _landlock_add_path(ruleset: int, path: str, access: int) -> None:
             access &= ACCESS_FS_FILE
         if not access:
             return
-        attr = PathBeneath(access, fd)
+        attr = api.PathBeneathAttr(access, fd)
         try:
-            _syscall(SYS_LANDLOCK_ADD_RULE, ruleset, LANDLOCK_RULE_PATH_BENEATH, ctypes.byref(attr), 0)
+            _syscall(SYS_LANDLOCK_ADD_RULE, ruleset, LANDLOCK_RULE_PATH_BENEATH, api.ctypes.byref(attr), 0)
         except OSError as e:
             raise InnerError(f"Landlock refused the rule for {path} (access {access:#x}): {e.strerror}",
                              fix="run `ringfence doctor` and report this with its output") from None
@@ -203,23 +210,11 @@ def _landlock_add_path(ruleset: int, path: str, access: int) -> None:
         os.close(fd)
 
 
-def apply_landlock(spec: dict) -> None:
-    """Restrict this process (and everything it execs) to the spec's rules.
-
-    Needs no_new_privs first. Raises InnerError when Landlock is missing, too old for
-    ``abi_min`` or refuses anything.
-    """
-    abi = landlock_abi()
-    if abi == 0:
-        raise InnerError("Landlock is not available in this kernel, so file access cannot be confined",
-                         fix="use Linux >= 5.13 with Landlock enabled (CONFIG_SECURITY_LANDLOCK=y, "
-                             "'landlock' in the lsm= boot parameter); check with `ringfence doctor`")
-    if abi < spec["abi_min"]:
-        raise InnerError(f"the policy needs Landlock ABI {spec['abi_min']} but this kernel has ABI {abi}",
-                         fix="upgrade the kernel; `ringfence doctor` shows what each ABI adds")
-    ruleset = _landlock_ruleset(spec["handled"])
+def restrict_landlock(handled: int, rules) -> None:
+    """Create a ruleset handling ``handled``, add ``rules`` and restrict this thread."""
+    ruleset = _landlock_ruleset(handled)
     try:
-        for path, access in spec["rules"]:
+        for path, access in rules:
             _landlock_add_path(ruleset, path, access)
         try:
             _syscall(SYS_LANDLOCK_RESTRICT_SELF, ruleset, 0)
@@ -230,19 +225,359 @@ def apply_landlock(spec: dict) -> None:
         os.close(ruleset)
 
 
+def apply_landlock(spec: dict) -> None:
+    """Apply the spec's "landlock" entry (needs no_new_privs first).
+
+    Raises InnerError when Landlock is missing, older than ``abi_min`` or refuses anything.
+    """
+    abi = landlock_abi()
+    if abi == 0:
+        raise InnerError("Landlock is not available in this kernel, so file access cannot be confined",
+                         fix="use Linux >= 5.13 with Landlock enabled (CONFIG_SECURITY_LANDLOCK=y, "
+                             "'landlock' in the lsm= boot parameter); check with `ringfence doctor`")
+    if abi < spec["abi_min"]:
+        raise InnerError(f"the policy needs Landlock ABI {spec['abi_min']} but this kernel has ABI {abi}",
+                         fix="upgrade the kernel; `ringfence doctor` shows the ABI it finds")
+    restrict_landlock(spec["handled"], spec["rules"])
+
+
 # ---------------------------------------------------------------- seccomp
 
 def apply_seccomp(program: bytes) -> None:
-    """Install a classic-BPF seccomp filter on this thread (needs no_new_privs first)."""
-    import ctypes
+    """Install a classic-BPF seccomp filter (needs no_new_privs first)."""
+    api = _Api.get()
     count, rest = divmod(len(program), 8)
     if rest or not 0 < count <= BPF_MAXINSNS:
         raise InnerError(f"the seccomp program is malformed ({len(program)} bytes)",
                          fix="this is a bug in ringfence; please report it")
+    buf = api.ctypes.create_string_buffer(program, len(program))
+    prog = api.SockFprog(count, api.ctypes.cast(buf, api.ctypes.c_void_p))
+    _prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, api.ctypes.byref(prog), what="PR_SET_SECCOMP")
 
-    class SockFprog(ctypes.Structure):
-        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
-    buf = ctypes.create_string_buffer(program, len(program))
-    prog = SockFprog(count, ctypes.cast(buf, ctypes.c_void_p))
-    _prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(prog), what="PR_SET_SECCOMP")
+# ---------------------------------------------------------------- proxy bridge
+
+def open_listeners(listen) -> list:
+    """Listen on each (host, port) now, so the command never waits for readiness.
+
+    An IPv6 address that cannot be used (no IPv6 in this sandbox) is skipped; an IPv4
+    one is an InnerError.
+    """
+    import _socket
+    listeners = []
+    for host, port in listen:
+        family = _socket.AF_INET6 if ":" in host else _socket.AF_INET
+        sock = None
+        try:
+            sock = _socket.socket(family, _socket.SOCK_STREAM)
+            sock.setsockopt(_socket.SOL_SOCKET, _socket.SO_REUSEADDR, 1)
+            if family == _socket.AF_INET6:
+                sock.setsockopt(_socket.IPPROTO_IPV6, _socket.IPV6_V6ONLY, 1)
+            sock.bind((host, port))
+            sock.listen(LISTEN_BACKLOG)
+        except OSError as e:
+            if sock is not None:
+                sock.close()
+            if family == _socket.AF_INET6:
+                continue
+            for s in listeners:
+                s.close()
+            raise InnerError(f"cannot listen on {host}:{port} for the proxy bridge: {e.strerror}",
+                             fix="something else in the sandbox holds that port; report this") from None
+        listeners.append(sock)
+    return listeners
+
+
+def start_bridge(listeners: list, unix_path: str) -> int:
+    """Fork the bridge process and return its pid. The child never returns and never execs."""
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            _bridge_main(listeners, unix_path, parent)
+        except InnerError as e:
+            _say(f"ringfence: proxy bridge: {e.cause}; the sandbox has no network\n")
+        finally:
+            os._exit(1)
+    return pid
+
+
+def _bridge_main(listeners: list, unix_path: str, parent: int) -> None:
+    import _signal
+    import _socket  # noqa: F401  (everything the relay uses is loaded before Landlock)
+    import _thread
+    import errno  # noqa: F401
+    import resource
+    import time  # noqa: F401
+    _prctl(PR_SET_PDEATHSIG, _signal.SIGKILL, what="PR_SET_PDEATHSIG")
+    if os.getppid() != parent:           # the command is already gone
+        return
+    _prctl(PR_SET_DUMPABLE, 0, what="PR_SET_DUMPABLE")    # no ptrace, no /proc/<pid>/mem or fd
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    try:                                 # 500 connections need about 3000 fds
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    except (OSError, ValueError):
+        pass
+    null = os.open("/dev/null", os.O_RDWR)
+    # Confine the bridge itself: every filesystem right handled, none granted. It only
+    # needs connect() to the proxy socket, which Landlock's filesystem rights leave alone.
+    abi = landlock_abi()
+    if abi:
+        no_new_privs()
+        restrict_landlock(handled_access_fs(abi), ())
+    for fd in (0, 1, 2):                 # never hold the command's stdio
+        os.dup2(null, fd)
+    close_fds(keep=[s.fileno() for s in listeners])
+    _thread.stack_size(256 << 10)
+    for sock in listeners[1:]:
+        _thread.start_new_thread(_accept_loop, (sock, unix_path))
+    _accept_loop(listeners[0], unix_path)
+
+
+def _accept_loop(listener, unix_path: str) -> None:
+    import _thread
+    import errno
+    import time
+    while True:
+        try:
+            fd, _ = listener._accept()
+        except OSError as e:
+            if e.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                time.sleep(0.05)         # out of fds or memory: let connections finish
+            elif e.errno != errno.ECONNABORTED:
+                raise
+            continue
+        try:
+            _thread.start_new_thread(_serve, (fd, unix_path))
+        except RuntimeError:
+            os.close(fd)
+
+
+def _serve(fd: int, unix_path: str) -> None:
+    """Relay one accepted TCP connection to a fresh connection to the proxy socket."""
+    import _socket
+    import _thread
+    tcp = _socket.socket(fileno=fd)
+    try:
+        proxy = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    except OSError:
+        tcp.close()
+        return
+    try:
+        proxy.connect(unix_path)
+    except OSError:                      # proxy gone: no network, never another route
+        proxy.close()
+        tcp.close()
+        return
+    pending = [2]
+    lock = _thread.allocate_lock()
+
+    def one_way(src, dst):
+        _relay(src, dst)
+        with lock:
+            pending[0] -= 1
+            last = pending[0] == 0
+        if last:
+            tcp.close()
+            proxy.close()
+
+    try:
+        _thread.start_new_thread(one_way, (proxy, tcp))
+    except RuntimeError:
+        tcp.close()
+        proxy.close()
+        return
+    one_way(tcp, proxy)
+
+
+def _relay(src, dst) -> None:
+    """Copy src to dst until EOF, then half-close dst; an error ends both directions."""
+    import _socket
+    try:
+        if not _relay_splice(src.fileno(), dst.fileno()):
+            while True:
+                data = src.recv(RELAY_CHUNK)
+                if not data:
+                    break
+                dst.sendall(data)
+        dst.shutdown(_socket.SHUT_WR)
+    except OSError:
+        for sock in (src, dst):
+            try:
+                sock.shutdown(_socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+def _relay_splice(src: int, dst: int) -> bool:
+    """Move bytes src -> pipe -> dst in the kernel; False when splice cannot be used here."""
+    import errno
+    try:
+        r, w = os.pipe()
+    except OSError:
+        return False
+    try:
+        first = True
+        while True:
+            try:
+                n = os.splice(src, w, RELAY_CHUNK, flags=os.SPLICE_F_MOVE)
+            except OSError as e:
+                if first and e.errno == errno.EINVAL:
+                    return False
+                raise
+            first = False
+            if n == 0:
+                return True
+            while n:
+                n -= os.splice(r, dst, n, flags=os.SPLICE_F_MOVE)
+    finally:
+        os.close(r)
+        os.close(w)
+
+
+# ---------------------------------------------------------------- the spec, fds, exec
+
+def read_spec(fd: int) -> dict:
+    """Read the marshal-serialized spec from fd (a pipe or a memfd), close fd, check it."""
+    try:
+        try:
+            os.lseek(fd, 0, os.SEEK_SET)     # a memfd may still sit at its end
+        except OSError:
+            pass                             # a pipe
+        chunks, size = [], 0
+        try:
+            while chunk := os.read(fd, 1 << 16):
+                size += len(chunk)
+                if size > MAX_SPEC_BYTES:
+                    raise ValueError(f"larger than {MAX_SPEC_BYTES} bytes")
+                chunks.append(chunk)
+        finally:
+            os.close(fd)
+        spec = marshal.loads(b"".join(chunks))
+        check_spec(spec)
+    except (OSError, ValueError, EOFError, TypeError, KeyError) as e:
+        raise InnerError(f"cannot read the sandbox spec from fd {fd}: {e}",
+                         fix="inner.py is started by `ringfence run`, not by hand") from None
+    return spec
+
+
+def check_spec(spec) -> None:
+    """Raise ValueError unless ``spec`` has every key with the right types."""
+    def want(ok, what):
+        if not ok:
+            raise ValueError(f"bad {what}")
+
+    def strs(xs):
+        return isinstance(xs, (list, tuple)) and all(isinstance(x, str) for x in xs)
+
+    want(isinstance(spec, dict), "spec (not a dict)")
+    want(strs(spec["argv"]) and spec["argv"], "argv")
+    env = spec["env"]
+    want(isinstance(env, dict) and strs(list(env)) and strs(list(env.values())), "env")
+    want(isinstance(spec["cwd"], str), "cwd")
+    ll = spec["landlock"]
+    want(isinstance(ll, dict) and isinstance(ll["abi_min"], int) and isinstance(ll["handled"], int)
+         and all(isinstance(p, str) and isinstance(a, int) for p, a in ll["rules"]), "landlock")
+    want(isinstance(spec["seccomp"], bytes), "seccomp")
+    bridge = spec["bridge"]
+    want(bridge is None or (isinstance(bridge["unix"], str) and all(
+        isinstance(h, str) and isinstance(p, int) for h, p in bridge["listen"])), "bridge")
+
+
+def close_fds(keep=()) -> None:
+    """Close every fd above 2 except those in ``keep``."""
+    low = 3
+    for fd in sorted(set(keep)) + [0xFFFFFFFF + 1]:
+        if fd > low:
+            try:
+                _syscall(SYS_CLOSE_RANGE, low, fd - 1, 0)
+            except OSError:              # kernel < 5.9
+                for name in os.listdir("/proc/self/fd"):
+                    if low <= int(name) < fd:
+                        try:
+                            os.close(int(name))
+                        except OSError:
+                            pass
+        low = fd + 1
+
+
+def exec_command(argv: list, env: dict) -> int:
+    """execve argv[0], searched in the env's PATH when it has no slash; returns only on failure."""
+    import errno
+    name = argv[0]
+    if "/" in name:
+        candidates = [name]
+    else:
+        path = env.get("PATH", os.defpath)
+        candidates = [os.path.join(d or ".", name) for d in path.split(":")]
+    error = None
+    for candidate in candidates:
+        try:
+            os.execve(candidate, argv, env)
+        except (OSError, ValueError) as e:
+            # Like execvp: keep looking after "not here", but report a real error first.
+            if error is None or getattr(error, "errno", None) in (errno.ENOENT, errno.ENOTDIR):
+                error = e
+    missing = getattr(error, "errno", None) in (errno.ENOENT, errno.ENOTDIR)
+    reason = error.strerror if isinstance(error, OSError) else str(error)
+    _say(f"ringfence: cannot execute {name}: {reason}\n")
+    return EXIT_NOT_FOUND if missing else EXIT_CANNOT_EXECUTE
+
+
+def _say(text: str) -> None:
+    try:
+        os.write(2, text.encode("utf-8", "replace"))
+    except OSError:
+        pass
+
+
+def script_path() -> str:
+    """For the outer: the file bwrap should run. The cached bytecode when it is current
+    for this interpreter and this source (skips about 5 ms of compiling per run), else
+    this source file."""
+    import importlib.util
+    source = os.path.abspath(__file__)
+    cached = importlib.util.cache_from_source(source)
+    try:
+        with open(cached, "rb") as f:
+            header = f.read(16)
+        st = os.stat(source)
+    except OSError:
+        return source
+    current = (importlib.util.MAGIC_NUMBER, 0, int(st.st_mtime) & 0xFFFFFFFF, st.st_size & 0xFFFFFFFF)
+    found = (header[:4],) + tuple(int.from_bytes(header[i:i + 4], "little") for i in (4, 8, 12))
+    return cached if found == current else source
+
+
+def main(argv: list) -> int:
+    import _signal
+    try:
+        if len(argv) != 2 or not argv[1].isdigit():
+            raise InnerError("usage: inner.py FD", fix="inner.py is started by `ringfence run`, not by hand")
+        spec = read_spec(int(argv[1]))
+        bridge = spec["bridge"]
+        if bridge:
+            listeners = open_listeners(bridge["listen"])
+            start_bridge(listeners, bridge["unix"])
+            for sock in listeners:
+                sock.close()
+        no_new_privs()
+        apply_landlock(spec["landlock"])
+        apply_seccomp(spec["seccomp"])
+        try:
+            os.chdir(spec["cwd"])
+        except OSError as e:
+            raise InnerError(f"cannot enter the working directory {spec['cwd']}: {e.strerror}",
+                             fix="run from a directory the sandbox policy makes visible") from None
+        close_fds()
+    except InnerError as e:
+        _say(f"ringfence: {e.cause}\n  fix: {e.fix}\n")
+        return EXIT_SETUP
+    # Python ignores these; an ignored signal stays ignored across exec.
+    _signal.signal(_signal.SIGPIPE, _signal.SIG_DFL)
+    _signal.signal(_signal.SIGXFSZ, _signal.SIG_DFL)
+    return exec_command(list(spec["argv"]), spec["env"])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

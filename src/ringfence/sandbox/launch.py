@@ -16,7 +16,7 @@ whatever killed it.
 from __future__ import annotations
 
 import os
-import signal
+import _signal as signal
 import sys
 
 from ringfence.errors import SandboxError
@@ -36,8 +36,8 @@ def find_bwrap() -> str:
 
 def runtime_base() -> str:
     """A private per-user directory for sockets and placeholders (never the project)."""
-    xdg = os.environ.get("XDG_RUNTIME_DIR")
-    base = os.path.join(xdg, "ringfence") if xdg and os.path.isdir(xdg) else f"/tmp/ringfence-{os.getuid()}"
+    from ringfence.sandbox.compiled import runtime_base_path
+    base = runtime_base_path()
     try:
         os.mkdir(base, 0o700)
     except FileExistsError:
@@ -58,35 +58,34 @@ def runtime_base() -> str:
 
 # ---------------------------------------------------------------- stubs
 
-def create_stubs(plan) -> list[tuple[str, str, int, int]]:
+def create_stubs(stubs) -> list[tuple[str, str, int, int, int]]:
     """Create the placeholders the plan needs; never clobbers anything (O_EXCL / mkdir)."""
     made = []
+    path = ""
     try:
-        for act in plan.actions:
-            if act.action != "stub":
-                continue
-            if act.kind == "dir":
-                os.mkdir(act.path, 0o755)
+        for path, kind in stubs:
+            if kind == "dir":
+                os.mkdir(path, 0o755)
             else:
-                os.close(os.open(act.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_CLOEXEC, 0o644))
-            st = os.lstat(act.path)
-            made.append((act.path, act.kind, st.st_dev, st.st_ino))
+                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_CLOEXEC, 0o644))
+            st = os.lstat(path)
+            made.append((path, kind, st.st_dev, st.st_ino, st.st_ctime_ns))
     except FileExistsError:
         remove_stubs(made)
-        raise SandboxError(f"{act.path} appeared while the sandbox was being prepared", fix="run again") from None
+        raise SandboxError(f"{path} appeared while the sandbox was being prepared", fix="run again") from None
     except OSError as e:
         remove_stubs(made)
-        raise SandboxError(f"cannot create a placeholder at {act.path}: {e.strerror}",
+        raise SandboxError(f"cannot create a placeholder at {path}: {e.strerror}",
                            fix="check the project directory is writable") from None
     return made
 
 
 def remove_stubs(made) -> None:
     """Remove our placeholders, only if they are still ours and still empty."""
-    for path, kind, dev, ino in reversed(made):
+    for path, kind, dev, ino, ctime in reversed(made):
         try:
             st = os.lstat(path)
-            if (st.st_dev, st.st_ino) != (dev, ino):
+            if (st.st_dev, st.st_ino, st.st_ctime_ns) != (dev, ino, ctime):
                 continue
             if kind == "dir":
                 os.rmdir(path)          # fails (and keeps it) if anything is inside
@@ -122,17 +121,17 @@ def start_watchdog(made, run_dir: str, death_r: int) -> int:
         fd = os.open("/dev/null", os.O_RDWR)
         for i in (0, 1, 2):
             os.dup2(fd, i)
-        while os.read(death_r, 1):
-            pass
-        remove_stubs(made)
-        _rmtree(run_dir)
+        # ringfence writes "x" once it has cleaned up itself; EOF alone means it died
+        if os.read(death_r, 1) == b"":
+            remove_stubs(made)
+            _rmtree(run_dir)
     finally:
         os._exit(0)
 
 
 # ---------------------------------------------------------------- proxy
 
-def start_proxy(policy, sock_path: str, sandbox_id: str, death_r: int, death_w: int) -> int:
+def start_proxy(net: dict, sock_path: str, sandbox_id: str, death_r: int, death_w: int) -> int:
     """Fork the proxy; it imports its machinery only when the first connection comes."""
     import _socket
     lsock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
@@ -151,38 +150,18 @@ def start_proxy(policy, sock_path: str, sandbox_id: str, death_r: int, death_w: 
         if lsock.fileno() in ready:
             import socket
 
+            from ringfence.policy.model import Item, NetPolicy
             from ringfence.proxy.server import serve_forever
+            policy_net = NetPolicy(allowed_domains=tuple(Item(v, s) for v, s in net["allowed"]),
+                                   denied_domains=tuple(Item(v, s) for v, s in net["denied"]))
             sock = socket.socket(fileno=lsock.detach())
-            serve_forever(sock, policy.net, sandbox_id=sandbox_id, log_path=None, death_fd=death_r)
+            serve_forever(sock, policy_net, sandbox_id=sandbox_id, log_path=None)
     except BaseException as e:  # noqa: BLE001 - the proxy must report, never trace back
         if not isinstance(e, (KeyboardInterrupt, SystemExit)):
             os.write(2, f"ringfence: network proxy failed: {type(e).__name__}: {e}\n".encode())
             code = 1
     finally:
         os._exit(code)
-
-
-# ---------------------------------------------------------------- inner spec
-
-def inner_spec(plan, policy, *, disable: frozenset[str] = frozenset()) -> dict:
-    from ringfence.sandbox.landlock import build_rules, landlock_abi
-    from ringfence.sandbox.seccomp import SeccompOptions, compile_filter
-    from ringfence.sandbox.plan import INNER_SOCK_DIR, PROXY_PORT
-    spec: dict = {"argv": plan.argv, "env": plan.env, "cwd": plan.cwd}
-    if "landlock" not in disable:
-        abi = landlock_abi()
-        if abi < 1:
-            raise SandboxError("Landlock is not available in this kernel: file rules cannot be enforced by inode",
-                               fix="use a kernel >= 5.13 with CONFIG_SECURITY_LANDLOCK=y and 'landlock' in the lsm= boot list")
-        write_roots = list(plan.write_roots) + ["/tmp", "/var/tmp", "/dev/shm"]
-        rules = build_rules(["/"], write_roots, plan.hidden, plan.readable, abi)
-        spec["landlock"] = {"abi_min": 1, "handled": rules.handled, "rules": rules.rules}
-    if "seccomp" not in disable:
-        spec["seccomp"] = compile_filter(SeccompOptions(block_socketpair=policy.sandbox.block_socketpair))
-    if plan.network:
-        spec["bridge"] = {"listen": [["127.0.0.1", PROXY_PORT], ["::1", PROXY_PORT]],
-                          "unix": f"{INNER_SOCK_DIR}/proxy.sock"}
-    return spec
 
 
 def _memfd(name: str, data: bytes) -> int:
@@ -196,28 +175,33 @@ def _memfd(name: str, data: bytes) -> int:
 
 def run(policy, argv: list[str], *, network: bool = True, disable: frozenset[str] = frozenset(),
         environ: dict[str, str] | None = None) -> int:
-    """Run ``argv`` in the sandbox; return its exit status (128+N if killed by signal N)."""
+    """Compile and run (the Python API; verify uses ``disable`` for its diagnostic mode)."""
+    from ringfence.sandbox.compiled import compile_run
+    return run_compiled(compile_run(policy, argv, network=network, disable=disable),
+                        os.environ if environ is None else environ)
+
+
+def run_compiled(c: dict, environ) -> int:
+    """Run a compiled run; return the command's exit status (128+N if killed by signal N)."""
     import marshal
 
-    from ringfence.sandbox.bwrap import bwrap_args
-    from ringfence.sandbox.plan import build_plan
+    from ringfence.sandbox.compiled import INFO_FD, RUN_DIR, build_env
     bwrap = find_bwrap()
     base = runtime_base()
     sandbox_id = os.urandom(4).hex()
     run_dir = os.path.join(base, sandbox_id)
     os.mkdir(run_dir, 0o700)
-    plan = build_plan(policy, argv, dict(os.environ if environ is None else environ),
-                      sandbox_id=sandbox_id, proxy_dir=run_dir if network else None, network=network)
-    spec = inner_spec(plan, policy, disable=disable)
     info_r, info_w = os.pipe2(os.O_CLOEXEC)
-    args = bwrap_args(plan, denied_file=os.path.join(base, "denied"), empty_file=os.path.join(base, "empty"),
-                      info_fd=info_w, disable=disable)
+    args = [run_dir if a == RUN_DIR else str(info_w) if a == INFO_FD else a for a in c["args"]]
+    spec = dict(c["spec"])
+    spec["env"] = build_env(c["env"], environ, sandbox_id)
     args_fd = _memfd("ringfence-bwrap-args", b"\0".join(a.encode() for a in args) + b"\0")
     spec_fd = _memfd("ringfence-spec", marshal.dumps(spec))
     death_r, death_w = os.pipe2(os.O_CLOEXEC)
-    made = create_stubs(plan)
-    watchdog = start_watchdog(made, run_dir, death_r)
-    proxy = start_proxy(policy, os.path.join(run_dir, "proxy.sock"), sandbox_id, death_r, death_w) if network else 0
+    made = create_stubs(c["stubs"])
+    start_watchdog(made, run_dir, death_r)
+    proxy = start_proxy(c["net"], os.path.join(run_dir, "proxy.sock"), sandbox_id, death_r, death_w) \
+        if c["network"] else 0
     os.close(death_r)
 
     old = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTTOU)}
@@ -276,7 +260,10 @@ def run(policy, argv: list[str], *, network: bool = True, disable: frozenset[str
                 pass
         remove_stubs(made)
         _rmtree(run_dir)
-        os.close(death_w)   # the watchdog finds nothing left to do and exits
+        try:
+            os.write(death_w, b"x")   # tell the watchdog: cleaned up, nothing to do
+        finally:
+            os.close(death_w)
         os.close(info_r)
     return status
 

@@ -44,7 +44,6 @@ class SandboxPlan:
     sandbox_id: str
     argv: list[str]
     cwd: str
-    env: dict[str, str]
     actions: list[PathAction]          # ordered: shallow to deep
     write_roots: list[str]
     hidden: list[str]
@@ -100,7 +99,7 @@ def _home_reallows(policy: Policy) -> list[str]:
     return sorted(keep)
 
 
-def build_plan(policy: Policy, argv: list[str], environ: dict[str, str], *, sandbox_id: str,
+def build_plan(policy: Policy, argv: list[str], *, sandbox_id: str,
                proxy_dir: str | None, network: bool) -> SandboxPlan:
     notes: list[str] = list(policy.notes)
     fs = policy.fs
@@ -197,9 +196,8 @@ def build_plan(policy: Policy, argv: list[str], environ: dict[str, str], *, sand
             put(real, "ro", f"denyWrite ({src})")
 
     actions = _prune(sorted(acts.values(), key=lambda a: (a.path.count("/"), a.path)))
-    env = build_env(policy, environ, network=network, sandbox_id=sandbox_id)
     return SandboxPlan(
-        sandbox_id=sandbox_id, argv=list(argv), cwd=policy.cwd, env=env, actions=actions,
+        sandbox_id=sandbox_id, argv=list(argv), cwd=policy.cwd, actions=actions,
         write_roots=[r for r, _, _ in write_roots], hidden=[h for h, _ in hidden],
         readable=readable + [a.path for a in actions if a.action in ("ro", "pin")],
         network=network, proxy_dir=proxy_dir, notes=notes,
@@ -223,45 +221,20 @@ def _prune(actions: list[PathAction]) -> list[PathAction]:
 
 # ---------------------------------------------------------------- environment
 
-def _looks_secret(name: str) -> bool:
-    from fnmatch import fnmatchcase
-
-    from ringfence.policy.defaults import SECRET_PATTERNS
-    up = name.upper()
-    return any(fnmatchcase(up, p) for p in SECRET_PATTERNS)
-
-
-def _matches(name: str, pattern: str) -> bool:
-    if pattern.endswith("*"):
-        return name.startswith(pattern[:-1])
-    return name == pattern
-
-
-def build_env(policy: Policy, environ: dict[str, str], *, network: bool, sandbox_id: str) -> dict[str, str]:
-    """Only the allowlist, plus what the policy names. Secret-looking names pass only
-    when named exactly (a pattern like ``AIDER_*`` never lets a secret through)."""
-    env: dict[str, str] = {}
-    explicit = [it.value for it in policy.env.explicit]
-    allow = [it.value for it in policy.env.allow]
-    for name, value in environ.items():
-        if name in explicit:
-            env[name] = value
-        elif any(_matches(name, p) for p in allow + explicit) and not _looks_secret(name):
-            env[name] = value
-    for name, value, _src in policy.env.set:
-        env[name] = value
-    env["HOME"] = policy.home
-    env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
-    env["TMPDIR"] = "/tmp"
-    env["RINGFENCE_SANDBOX"] = sandbox_id
+def env_recipe(policy: Policy, *, network: bool) -> dict:
+    """What the environment inside is made of; compiled.build_env applies it at run time."""
+    fixed = {"HOME": policy.home, "TMPDIR": "/tmp"}
     proxy = f"http://127.0.0.1:{PROXY_PORT}"
     for k in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
-        env[k] = proxy
+        fixed[k] = proxy
     for k in ("ALL_PROXY", "all_proxy"):
-        env[k] = f"socks5h://127.0.0.1:{PROXY_PORT}"
+        fixed[k] = f"socks5h://127.0.0.1:{PROXY_PORT}"
     for k in ("NO_PROXY", "no_proxy"):
-        env[k] = ""
-    env["GIT_SSH_COMMAND"] = (f"ssh -o ProxyCommand='socat - PROXY:127.0.0.1:%h:%p,proxyport={PROXY_PORT}'")
+        fixed[k] = ""   # nothing bypasses the proxy
+    fixed["GIT_SSH_COMMAND"] = f"ssh -o ProxyCommand='socat - PROXY:127.0.0.1:%h:%p,proxyport={PROXY_PORT}'"
     if not network:
-        env["RINGFENCE_NETWORK"] = "none"
-    return env
+        fixed["RINGFENCE_NETWORK"] = "none"
+    return {"allow": [it.value for it in policy.env.allow],
+            "explicit": [it.value for it in policy.env.explicit],
+            "set": {name: value for name, value, _src in policy.env.set},
+            "fixed": fixed}

@@ -1,0 +1,1 @@
+"""Output formats of ``ringfence scan``: one module per format, each ``render(report) -> str``."""

@@ -1,0 +1,15 @@
+"""Scan rules, one module per family. Each file-rule module has ``RULES`` (id -> description),
+``wants(rel) -> bool`` and ``check(rel, data: bytes) -> list[Finding]``, plus ``NAMES``
+(basenames), ``SUFFIXES`` or ``UNDER`` (path fragments) so the engine asks only the
+modules that can care about a file.
+"""
+from __future__ import annotations
+
+from ringfence.scan.rules import (agent_files, claude_settings, git, hidden_text, instructions, mcp, office,
+                                  package_managers, symlinks, walk, workflows, workspace)
+
+FILE_RULES = (claude_settings, mcp, agent_files, instructions, package_managers, workspace, git, workflows, office)
+
+ALL_RULES: dict[str, str] = {}
+for _module in FILE_RULES + (hidden_text, symlinks, walk):
+    ALL_RULES.update(_module.RULES)

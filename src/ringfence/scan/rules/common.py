@@ -12,7 +12,7 @@ UNPARSEABLE = "scan.unparseable"
 # Shapes of a command that fetches or hides what it runs: raise a finding to high.
 _RED_FLAGS = re.compile(
     r"""curl\b|wget\b|\bnc\b|ncat\b|socat\b|/dev/(?:tcp|udp)/|\bbase64\b|\bxxd\b|\beval\b|\bexec\b
-    |\|\s*(?:ba|z|da|k)?sh\b|\b(?:ba|z)?sh\s+-c\b|python[0-9.]*\s+-c|node\s+-e|perl\s+-e|ruby\s+-e
+    |\|\s*(?:ba|z|da|k)?sh\b|python[0-9.]*\s+-c|node\s+-e|perl\s+-e|ruby\s+-e
     |powershell|pwsh|Invoke-|iex\b|https?://|\bssh\b|\bscp\b|~/\.ssh|\.aws/|\bchmod\s+\+x""",
     re.X | re.I)
 

@@ -1,0 +1,118 @@
+"""``ringfence log --network``: show the proxy's decision log (newest last).
+
+Options: ``--follow`` keeps printing new rows until Ctrl-C, ``--json`` prints one JSON
+object per line, ``--limit N`` (default 50, 0 for all) and ``--sandbox ID``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import sys
+import time
+from datetime import datetime, timezone
+
+from ringfence.errors import RingfenceError
+from ringfence.proxy.log import default_path, read_rows
+
+
+class _Exit(Exception):
+    def __init__(self, status: int):
+        self.status = status
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        raise RingfenceError(f"log: {message}", fix="see 'ringfence log --help'")
+
+    def exit(self, status: int = 0, message: str | None = None):
+        if message:
+            sys.stderr.write(message)
+        raise _Exit(status)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="ringfence log", description="Show the network decision log, newest last. "
+                "The database is $XDG_STATE_HOME/ringfence/network.sqlite3 "
+                "(default ~/.local/state/ringfence/).")
+    p.add_argument("--network", action="store_true",
+                   help="the filtering proxy's decisions (the only log so far; the default)")
+    p.add_argument("--follow", "-f", action="store_true", help="keep printing new rows until Ctrl-C")
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.add_argument("--limit", "-n", type=int, default=50, metavar="N",
+                   help="show the newest N rows (default 50; 0 for all)")
+    p.add_argument("--sandbox", metavar="ID", help="only rows from this sandbox")
+    return p
+
+
+def main(argv: list[str]) -> int:
+    try:
+        args = _parser().parse_args(argv)
+    except _Exit as e:
+        return e.status
+    if args.limit < 0:
+        raise RingfenceError("log: --limit must be 0 or more")
+    path = default_path()
+    try:
+        rows = read_rows(path, limit=args.limit or None, sandbox=args.sandbox)
+        if not rows and not args.follow and not args.json:
+            sys.stderr.write(f"ringfence: no network decisions logged in {path}\n")
+            return 0
+        _show(rows, args.json, table=True)
+        if args.follow:
+            last = rows[-1]["id"] if rows else 0
+            try:
+                while True:
+                    time.sleep(0.5)
+                    new = read_rows(path, after_id=last, sandbox=args.sandbox)
+                    if new:
+                        _show(new, args.json, table=False)
+                        last = new[-1]["id"]
+            except KeyboardInterrupt:
+                return 0
+    except sqlite3.Error as e:
+        raise RingfenceError(f"cannot read the network log {path}: {e}",
+                             fix="check the file's permissions, or delete it to start afresh")
+    return 0
+
+
+def _show(rows: list[dict], as_json: bool, *, table: bool) -> None:
+    if as_json:
+        for row in rows:
+            sys.stdout.write(json.dumps({**row, "time": _iso(row["time"])}) + "\n")
+        sys.stdout.flush()
+        return
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(highlight=False)
+    grid = Table(show_header=table, box=box.SIMPLE_HEAD if table else None, pad_edge=False)
+    for name in ("time", "sandbox", "proto", "target", "decision", "rule", "up", "down", "ms", "note"):
+        grid.add_column(name, no_wrap=name in ("time", "decision"),
+                        justify="right" if name in ("up", "down", "ms") else "left")
+    styles = {"allow": "green", "deny": "bold red", "error": "yellow"}
+    for row in rows:
+        host = f"[{row['host']}]" if ":" in row["host"] else row["host"]
+        note = row["error"] or (row["reason"] if row["decision"] != "allow" else "")
+        grid.add_row(_iso(row["time"], short=True), row["sandbox_id"], row["protocol"],
+                     Text(f"{host}:{row['port']}" if row["host"] else "-"),
+                     Text(row["decision"], style=styles.get(row["decision"], "")),
+                     Text(row["rule"]), _size(row["bytes_up"]), _size(row["bytes_down"]),
+                     f"{row['duration_ms']:.0f}", Text(note))
+    console.print(grid)
+
+
+def _iso(ts: float, short: bool = False) -> str:
+    if short:
+        return datetime.fromtimestamp(ts).strftime("%m-%d %H:%M:%S")
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "K", "M", "G"):
+        if n < 1024 or unit == "G":
+            return f"{n}{unit}" if unit == "B" else f"{n:.1f}{unit}"
+        n /= 1024
+    return str(n)

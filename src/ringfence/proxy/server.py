@@ -1,0 +1,673 @@
+"""The filtering egress proxy's sockets: the only asyncio code in ringfence.
+
+One listener serves HTTP (absolute-form forwarding and CONNECT) and SOCKS5 (CONNECT):
+the first byte decides (0x05 is SOCKS5). Each client connection is one task that turns
+bytes into events with ``wire``, asks ``rules`` and carries out the answer:
+
+- a target is judged by name first, so a refused name is never even looked up in DNS;
+- an allowed name is resolved here, on the host side, its addresses are judged again
+  (the resolved-address guard) and the connection goes to an address that passed: no
+  second lookup, no DNS rebinding;
+- each plain-HTTP request is judged on its own (a keep-alive client may switch hosts) and
+  sent upstream in origin-form, one request per upstream connection;
+- in a tunnel, if the client's first bytes are a TLS handshake (always on port 443), its
+  ClientHello is read before anything reaches the server and its SNI must name the
+  tunnel's host (``rules.decide_sni``): a different name (domain fronting) or no name
+  closes the tunnel. Other traffic on other ports passes through unchanged;
+- tunnel bytes move with ``os.splice`` through a pipe, in the kernel.
+
+A refusal is an HTTP 403 naming the rule in ``X-Ringfence-Rule`` (SOCKS reply 2), a log
+row, and one line on the notice stream the first time that host is refused.
+"""
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import errno
+import fcntl
+import os
+import signal
+import socket
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from ringfence.proxy import wire
+from ringfence.proxy.log import DecisionLog, default_path
+from ringfence.proxy.rules import NetRules, canonical_host, decide, decide_sni
+
+PIPE_SIZE = 1 << 20
+_SPLICE_FLAGS = os.SPLICE_F_MOVE | os.SPLICE_F_NONBLOCK
+_F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
+_RECV = 256 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_head: int = wire.MAX_HEAD     # bytes of one request head
+    head_timeout: float = 30.0        # to receive a request head, a SOCKS handshake or a ClientHello
+    connect_timeout: float = 10.0     # DNS lookup plus TCP connect upstream
+    idle_timeout: float = 300.0       # no byte in either direction
+    total_timeout: float = 12 * 3600.0  # lifetime of one client connection
+    max_connections: int = 1024       # client connections served at once; more are closed
+
+
+@dataclass
+class _Flow:
+    """One decision being made and carried out; becomes one log row."""
+    client: str
+    protocol: str
+    started: float = field(default_factory=time.time)
+    host: str = ""
+    port: int = 0
+    decision: str = "error"
+    rule: str = ""
+    reason: str = ""
+    error: str = ""
+    up: int = 0
+    down: int = 0
+    last: float = field(default_factory=time.monotonic)
+    logged: bool = False
+
+    def target(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+class _Refused(Exception):
+    def __init__(self, decision):
+        super().__init__(decision.reason)
+        self.decision = decision
+
+
+class _Upstream(Exception):
+    """Allowed, but the upstream could not be reached."""
+
+    def __init__(self, message: str, status: int, socks: int):
+        super().__init__(message)
+        self.status, self.socks = status, socks
+
+
+class _ClientGone(Exception):
+    pass
+
+
+class ProxyServer:
+    """Serves ``listen_sock`` (unix or TCP, already listening) until :meth:`stop`."""
+
+    def __init__(self, listen_sock: socket.socket, rules: NetRules, *, sandbox_id: str,
+                 log: DecisionLog | None = None, notice_stream: TextIO | None = sys.stderr,
+                 limits: Limits = Limits()):
+        self.rules, self.sandbox_id, self.limits = rules, sandbox_id, limits
+        self._listen = listen_sock
+        self._log = log
+        self._notice = notice_stream
+        self._noticed: set[str] = set()
+        self._tasks: set[asyncio.Task] = set()
+        self._serving: asyncio.Task | None = None
+
+    @property
+    def active(self) -> int:
+        return len(self._tasks)
+
+    async def serve(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._serving = asyncio.current_task()
+        self._listen.setblocking(False)
+        try:
+            while True:
+                try:
+                    sock, addr = await loop.sock_accept(self._listen)
+                except OSError as e:
+                    if e.errno not in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                        raise
+                    self._say_once(("accept",), f"ringfence: proxy cannot accept: {e.strerror}; "
+                                   "retrying (fix: raise the open-file limit)")
+                    await asyncio.sleep(0.1)
+                    continue
+                client = f"{addr[0]}:{addr[1]}" if isinstance(addr, tuple) else "unix"
+                if len(self._tasks) >= self.limits.max_connections:
+                    sock.close()
+                    flow = _Flow(client, "-", error=f"connection limit "
+                                 f"({self.limits.max_connections}) reached; closed")
+                    self._finish(flow)
+                    continue
+                task = loop.create_task(self._handle(sock, client))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+        finally:
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def stop(self) -> None:
+        """Stop accepting and close every connection (call on the server's loop)."""
+        if self._serving is not None:
+            self._serving.cancel()
+
+    # ------------------------------------------------------------------ per connection
+
+    async def _handle(self, sock: socket.socket, client: str) -> None:
+        sock.setblocking(False)
+        flow = _Flow(client, "http")
+        try:
+            async with asyncio.timeout(self.limits.total_timeout):
+                async with asyncio.timeout(self.limits.head_timeout):
+                    first = await _recv(sock)
+                if not first:
+                    return
+                if first[0] == 5:
+                    flow.protocol = "socks5"
+                    await self._socks(sock, first, flow)
+                else:
+                    await self._http(sock, first, flow)
+        except TimeoutError:
+            flow.error = flow.error or "timed out"
+            self._finish(flow)
+        except (_ClientGone, ConnectionError) as e:
+            flow.error = flow.error or f"connection closed: {e}"
+            self._finish(flow)
+        except OSError as e:
+            flow.error = flow.error or f"socket error: {e}"
+            self._finish(flow)
+        except asyncio.CancelledError:
+            flow.error = flow.error or "proxy stopped"
+            self._finish(flow)
+            raise
+        except Exception as e:  # fail closed: log, close, keep serving others
+            flow.decision, flow.error = "error", f"internal error: {type(e).__name__}: {e}"
+            self._finish(flow)
+            self._say_once(("internal",), f"ringfence: proxy internal error ({type(e).__name__}: "
+                           f"{e}); that connection was closed")
+        finally:
+            sock.close()
+
+    async def _http(self, sock, buf: bytes, flow: _Flow) -> None:
+        while True:
+            try:
+                async with asyncio.timeout(self.limits.head_timeout):
+                    req, buf = await _fill(sock, buf, lambda b: wire.parse_request_head(b, self.limits.max_head))
+            except wire.WireError as e:
+                flow.error = str(e)
+                await _send_quietly(sock, wire.error_response(e.status, f"ringfence: {e}"))
+                self._finish(flow)
+                return
+            except TimeoutError:
+                flow.error = "timed out waiting for a complete request head"
+                await _send_quietly(sock, wire.error_response(408, f"ringfence: {flow.error}"))
+                self._finish(flow)
+                return
+            buf = buf[req.head_len:]
+            flow.host, flow.port = req.host, req.port
+            if req.is_connect:
+                flow.protocol = "connect"
+                await self._tunnel_http(sock, req, buf, flow)
+                return
+            buf = await self._forward(sock, req, buf, flow)
+            if buf is None:
+                return
+            flow = _Flow(flow.client, "http")
+            try:
+                async with asyncio.timeout(self.limits.idle_timeout):
+                    while not buf:
+                        buf = await _recv(sock)
+                        if not buf:
+                            return
+            except TimeoutError:
+                return
+
+    async def _tunnel_http(self, sock, req: wire.Request, buf: bytes, flow: _Flow) -> None:
+        try:
+            upstream = await self._open(req.host, req.port, flow)
+        except (_Refused, _Upstream) as e:
+            await self._answer_http(sock, e, flow)
+            return
+        try:
+            await _sendall(sock, wire.CONNECT_OK)
+            await self._relay(sock, upstream, buf, flow)
+        finally:
+            upstream.close()
+        self._finish(flow)
+
+    async def _forward(self, sock, req: wire.Request, buf: bytes, flow: _Flow) -> bytes | None:
+        """Send one request upstream and its response back; return what the client sent
+        after it, or None when the client connection must close."""
+        try:
+            upstream = await self._open(req.host, req.port, flow)
+        except (_Refused, _Upstream) as e:
+            await self._answer_http(sock, e, flow)
+            return None
+        body = wire.BodyReader(req.body)
+        try:
+            head = wire.build_forward_head(req)
+            await _sendall(upstream, head)
+            flow.up += len(head)
+            sender = asyncio.create_task(self._send_body(sock, upstream, body, buf, flow))
+            try:
+                close = await self._relay_response(sock, upstream, req, flow)
+                if not sender.done():
+                    close = True
+                rest = None if close else await sender
+            finally:
+                sender.cancel()
+                await asyncio.gather(sender, return_exceptions=True)
+            return rest
+        except wire.WireError as e:
+            flow.error = str(e)
+            if flow.down == 0:
+                await _send_quietly(sock, wire.error_response(e.status, f"ringfence: {e}"))
+            return None
+        except (TimeoutError, OSError, _ClientGone) as e:
+            flow.error = str(e) or type(e).__name__
+            return None
+        finally:
+            upstream.close()
+            self._finish(flow)
+
+    async def _send_body(self, sock, upstream, body: wire.BodyReader, buf: bytes, flow) -> bytes:
+        while True:
+            n = body.feed(buf)
+            if n:
+                await _sendall(upstream, buf[:n])
+                flow.up += n
+            if body.done:
+                return buf[n:]
+            async with asyncio.timeout(self.limits.idle_timeout):
+                buf = await _recv(sock)
+            if not buf:
+                raise _ClientGone("client closed in the middle of the request body")
+
+    async def _relay_response(self, sock, upstream, req: wire.Request, flow) -> bool:
+        """Relay the response; return True if the client connection must close after it."""
+        buf = b""
+        while True:
+            async with asyncio.timeout(self.limits.idle_timeout):
+                resp, buf = await _fill(upstream, buf, lambda b: wire.parse_response_head(b, req.method))
+            if resp.status == 101:
+                raise wire.WireError("upstream switched protocols unasked", status=502)
+            if resp.status >= 200:
+                break
+            interim = wire.build_response_head(resp, close=False)
+            await _sendall(sock, interim)
+            flow.down += len(interim)
+            buf = buf[resp.head_len:]
+        close = not req.keep_alive or resp.body.kind == "close"
+        head = wire.build_response_head(resp, close=close)
+        await _sendall(sock, head)
+        flow.down += len(head)
+        reader = wire.BodyReader(resp.body)
+        buf = buf[resp.head_len:]
+        while True:
+            n = reader.feed(buf)
+            if n:
+                await _sendall(sock, buf[:n])
+                flow.down += n
+            if reader.done:
+                return close
+            async with asyncio.timeout(self.limits.idle_timeout):
+                buf = await _recv(upstream)
+            if not buf:
+                if resp.body.kind != "close":
+                    flow.error = "upstream closed before the end of the response"
+                return True
+
+    async def _answer_http(self, sock, e: Exception, flow: _Flow) -> None:
+        if isinstance(e, _Refused):
+            d = e.decision
+            status = 400 if d.rule in ("invalid-host", "invalid-port") else 403
+            body = f"ringfence: blocked {flow.target()} by rule {d.rule}: {d.reason}"
+            if status == 403:
+                body += f"\nallow it with --allow-domain {flow.host}"
+            await _send_quietly(sock, wire.error_response(status, body, rule=d.rule))
+        else:
+            await _send_quietly(sock, wire.error_response(e.status, f"ringfence: {e}"))
+        self._finish(flow)
+
+    async def _socks(self, sock, buf: bytes, flow: _Flow) -> None:
+        try:
+            async with asyncio.timeout(self.limits.head_timeout):
+                greeting, buf = await _fill(sock, buf, wire.parse_socks_greeting)
+                buf = buf[greeting.length:]
+                await _sendall(sock, wire.socks_method_reply(greeting))
+                if not greeting.no_auth:
+                    flow.error = "client offers no SOCKS method without authentication"
+                    self._finish(flow)
+                    return
+                req, buf = await _fill(sock, buf, wire.parse_socks_request)
+        except wire.WireError as e:
+            flow.error = str(e)
+            await _send_quietly(sock, wire.socks_reply(e.socks_reply))
+            self._finish(flow)
+            return
+        buf = buf[req.length:]
+        flow.host, flow.port = req.host, req.port
+        try:
+            upstream = await self._open(req.host, req.port, flow)
+        except _Refused:
+            await _send_quietly(sock, wire.socks_reply(wire.SOCKS_NOT_ALLOWED))
+            self._finish(flow)
+            return
+        except _Upstream as e:
+            await _send_quietly(sock, wire.socks_reply(e.socks))
+            self._finish(flow)
+            return
+        try:
+            await _sendall(sock, wire.socks_reply(wire.SOCKS_OK))
+            await self._relay(sock, upstream, buf, flow)
+        finally:
+            upstream.close()
+        self._finish(flow)
+
+    # ------------------------------------------------------------------ decisions
+
+    async def _open(self, host: str, port: int, flow: _Flow) -> socket.socket:
+        """Judge, resolve, judge again, connect; raise _Refused or _Upstream."""
+        decision = decide(self.rules, host, port)
+        if decision.allow and not decision.addresses:
+            name = canonical_host(host)[0]
+            try:
+                async with asyncio.timeout(self.limits.connect_timeout):
+                    infos = await asyncio.get_running_loop().getaddrinfo(
+                        name, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+            except (OSError, TimeoutError) as e:
+                self._settle(flow, decision)
+                flow.error = f"DNS lookup of {name} failed: {e}"
+                raise _Upstream(flow.error, 502, wire.SOCKS_HOST_UNREACHABLE) from None
+            decision = decide(self.rules, host, port, [info[4][0] for info in infos])
+        self._settle(flow, decision)
+        if not decision.allow:
+            raise _Refused(decision)
+        return await self._connect(decision.addresses, port, flow)
+
+    def _settle(self, flow: _Flow, decision) -> None:
+        flow.decision = "allow" if decision.allow else "deny"
+        flow.rule, flow.reason = decision.rule, decision.reason
+
+    async def _connect(self, addresses, port: int, flow: _Flow) -> socket.socket:
+        loop = asyncio.get_running_loop()
+        errors = []
+        try:
+            async with asyncio.timeout(self.limits.connect_timeout):
+                for address in addresses:
+                    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+                    sock = socket.socket(family, socket.SOCK_STREAM)
+                    sock.setblocking(False)
+                    try:
+                        await loop.sock_connect(sock, (address, port))
+                    except OSError as e:
+                        sock.close()
+                        errors.append(e)
+                        continue
+                    except BaseException:
+                        sock.close()
+                        raise
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    return sock
+        except TimeoutError:
+            flow.error = f"connecting to {flow.target()} timed out"
+            raise _Upstream(flow.error, 504, wire.SOCKS_HOST_UNREACHABLE) from None
+        refused = any(isinstance(e, ConnectionRefusedError) for e in errors)
+        flow.error = f"cannot connect to {flow.target()}: " + "; ".join(
+            e.strerror or str(e) for e in errors)
+        raise _Upstream(flow.error, 502, wire.SOCKS_REFUSED if refused else wire.SOCKS_HOST_UNREACHABLE)
+
+    # ------------------------------------------------------------------ tunnels
+
+    async def _relay(self, client, upstream, buf: bytes, flow: _Flow) -> None:
+        """Relay a tunnel both ways until both sides are done, idle, or refused."""
+        up = asyncio.create_task(self._client_to_upstream(client, upstream, buf, flow))
+        down = asyncio.create_task(self._splice(upstream, client, flow, "down"))
+        pending = {up, down}
+        check = max(0.05, min(self.limits.idle_timeout / 4, 5.0))
+        try:
+            while pending:
+                done, pending = await asyncio.wait(pending, timeout=check,
+                                                   return_when=asyncio.FIRST_EXCEPTION)
+                for task in done:
+                    task.result()
+                if pending and time.monotonic() - flow.last > self.limits.idle_timeout:
+                    flow.error = f"idle for {self.limits.idle_timeout:g} s"
+                    break
+        except _Refused as e:
+            self._settle(flow, e.decision)
+        except wire.WireError as e:
+            flow.decision, flow.rule = "deny", "tls-clienthello"
+            flow.reason = f"the client's first bytes in the tunnel are not a TLS ClientHello: {e}"
+        except TimeoutError:
+            flow.error = "timed out waiting for the TLS ClientHello"
+        except (_ClientGone, OSError) as e:
+            flow.error = f"tunnel: {e}"
+        finally:
+            for task in (up, down):
+                task.cancel()
+            await asyncio.gather(up, down, return_exceptions=True)
+
+    async def _client_to_upstream(self, client, upstream, buf: bytes, flow: _Flow) -> None:
+        if not buf:
+            buf = await _recv(client)
+            if not buf:
+                _shutdown(upstream)
+                return
+        if buf[0] == 0x16 or flow.port == 443:
+            async with asyncio.timeout(self.limits.head_timeout):
+                hello, buf = await _fill(client, buf, wire.parse_client_hello)
+            decision = decide_sni(self.rules, flow.host, flow.port, hello.sni)
+            if not decision.allow:
+                raise _Refused(decision)
+        await _sendall(upstream, buf)
+        flow.up += len(buf)
+        flow.last = time.monotonic()
+        await self._splice(client, upstream, flow, "up")
+
+    async def _splice(self, src: socket.socket, dst: socket.socket, flow: _Flow, way: str) -> None:
+        """Move bytes src -> dst through a pipe in the kernel; half-close dst at EOF."""
+        loop = asyncio.get_running_loop()
+        rfd, wfd = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        try:
+            try:
+                fcntl.fcntl(wfd, _F_SETPIPE_SZ, PIPE_SIZE)
+            except OSError:
+                pass  # the default 64 KiB pipe works, only slower
+            s, d = src.fileno(), dst.fileno()
+            while True:
+                try:
+                    n = os.splice(s, wfd, PIPE_SIZE, flags=_SPLICE_FLAGS)
+                except BlockingIOError:
+                    await _wait(loop, s, write=False)
+                    continue
+                if n == 0:
+                    break
+                flow.last = time.monotonic()
+                if way == "up":
+                    flow.up += n
+                else:
+                    flow.down += n
+                while n:
+                    try:
+                        n -= os.splice(rfd, d, n, flags=_SPLICE_FLAGS)
+                    except BlockingIOError:
+                        await _wait(loop, d, write=True)
+            _shutdown(dst)
+        finally:
+            os.close(rfd)
+            os.close(wfd)
+
+    # ------------------------------------------------------------------ output
+
+    def _finish(self, flow: _Flow) -> None:
+        if flow.logged:
+            return
+        flow.logged = True
+        if self._log is not None:
+            self._log.write({
+                "time": flow.started, "sandbox_id": self.sandbox_id, "client": flow.client,
+                "protocol": flow.protocol, "host": flow.host, "port": flow.port,
+                "decision": flow.decision, "rule": flow.rule, "reason": flow.reason,
+                "bytes_up": flow.up, "bytes_down": flow.down,
+                "duration_ms": round((time.time() - flow.started) * 1000, 3),
+                "error": flow.error,
+            })
+        if flow.decision == "deny" and flow.rule not in ("invalid-host", "invalid-port"):
+            if flow.rule.startswith("tls-") or flow.rule == "resolved-address":
+                line = f"ringfence: blocked {flow.target()} ({flow.rule}): {flow.reason}"
+            else:
+                line = (f"ringfence: blocked {flow.target()} ({flow.rule}) — allow it with "
+                        f"--allow-domain {flow.host}")
+            self._say_once(("deny", flow.host), line)
+
+    def _say_once(self, key: object, line: str) -> None:
+        if key in self._noticed or self._notice is None:
+            return
+        self._noticed.add(key)
+        try:
+            self._notice.write(line + "\n")
+            self._notice.flush()
+        except (OSError, ValueError):
+            pass
+
+
+# ---------------------------------------------------------------------- socket helpers
+
+async def _recv(sock: socket.socket) -> bytes:
+    return await asyncio.get_running_loop().sock_recv(sock, _RECV)
+
+
+async def _sendall(sock: socket.socket, data: bytes) -> None:
+    await asyncio.get_running_loop().sock_sendall(sock, data)
+
+
+async def _send_quietly(sock: socket.socket, data: bytes) -> None:
+    try:
+        async with asyncio.timeout(5):
+            await _sendall(sock, data)
+    except (OSError, TimeoutError):
+        pass
+
+
+async def _fill(sock, buf: bytes, parse):
+    """Read until ``parse(buf)`` returns an event; raise _ClientGone at EOF."""
+    while True:
+        event = parse(buf)
+        if event is not None:
+            return event, buf
+        data = await _recv(sock)
+        if not data:
+            raise _ClientGone("peer closed in the middle of a message")
+        buf += data
+
+
+async def _wait(loop, fd: int, *, write: bool) -> None:
+    fut = loop.create_future()
+    if write:
+        loop.add_writer(fd, _wake, fut)
+    else:
+        loop.add_reader(fd, _wake, fut)
+    try:
+        await fut
+    finally:
+        if write:
+            loop.remove_writer(fd)
+        else:
+            loop.remove_reader(fd)
+
+
+def _wake(fut) -> None:
+    if not fut.done():
+        fut.set_result(None)
+
+
+def _shutdown(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+
+
+# ---------------------------------------------------------------------- process entry
+
+def serve_forever(listen_sock: socket.socket, net_policy, *, sandbox_id: str,
+                  log_path: str | None, notice_stream: TextIO = sys.stderr,
+                  limits: Limits = Limits()) -> None:
+    """Run the proxy in this (forked) process until SIGTERM/SIGINT or the parent dies.
+
+    ``log_path`` None means the default database (``log.default_path()``).
+    """
+    parent = os.getppid()
+    _die_with_parent()
+    if os.getppid() != parent:
+        return
+    _raise_fd_limit(notice_stream)
+    rules = NetRules.from_policy(net_policy, local_addresses(notice_stream))
+    log = DecisionLog(log_path or default_path(), warn=notice_stream)
+    try:
+        asyncio.run(_serve_main(listen_sock, rules, sandbox_id, log, notice_stream, limits, parent))
+    finally:
+        log.close()
+        listen_sock.close()
+
+
+async def _serve_main(listen_sock, rules, sandbox_id, log, notice_stream, limits, parent) -> None:
+    loop = asyncio.get_running_loop()
+    server = ProxyServer(listen_sock, rules, sandbox_id=sandbox_id, log=log,
+                         notice_stream=notice_stream, limits=limits)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, server.stop)
+
+    async def watch_parent():
+        while os.getppid() == parent:
+            await asyncio.sleep(1.0)
+        server.stop()
+
+    watcher = loop.create_task(watch_parent())
+    try:
+        await server.serve()
+    except asyncio.CancelledError:
+        pass
+    finally:
+        watcher.cancel()
+
+
+def _die_with_parent() -> None:
+    PR_SET_PDEATHSIG = 1
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass  # the getppid() poll in _serve_main still ends the proxy
+
+
+def _raise_fd_limit(notice_stream) -> None:
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and (hard == resource.RLIM_INFINITY or soft < hard):
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError) as e:
+            notice_stream.write(f"ringfence: cannot raise the open-file limit ({e}); the proxy "
+                                "may refuse connections under load\n")
+
+
+def local_addresses(notice_stream: TextIO | None = None) -> list[str]:
+    """This host's interface addresses, from /proc (IPv4 LOCAL routes and if_inet6)."""
+    found: list[str] = []
+    try:
+        with open("/proc/net/fib_trie") as f:
+            last = None
+            for line in f:
+                text = line.strip()
+                if text.startswith("|--"):
+                    last = text[3:].strip()
+                elif "/32 host LOCAL" in text and last:
+                    found.append(last)
+    except OSError as e:
+        if notice_stream is not None:
+            notice_stream.write(f"ringfence: cannot list this host's IPv4 addresses ({e}); "
+                                "names resolving to them are not refused for that reason\n")
+    try:
+        with open("/proc/net/if_inet6") as f:
+            for line in f:
+                hexa = line.split()[0]
+                found.append(":".join(hexa[i:i + 4] for i in range(0, 32, 4)))
+    except OSError:
+        pass  # IPv6 is off: no IPv6 address to protect
+    return sorted(set(found))

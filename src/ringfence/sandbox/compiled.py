@@ -1,0 +1,241 @@
+"""A compiled run: everything `ringfence run` needs, computed once, reused while valid.
+
+Reading the configuration, planning the mounts and building the Landlock rules and the
+seccomp filter costs more than the whole sandbox start, so the result is stored in
+``$XDG_CACHE_HOME/ringfence/plans/<key>`` (marshal, mode 0600). The key covers the
+command line, the working directory, the user and the environment variables that
+change the outcome; the entry also records a fingerprint of every file and directory
+the result depended on (config files, protected names, denied paths, the directories
+Landlock's decomposition listed). Any change means a fresh compile, so a stale entry
+can never weaken the policy.
+
+This module is on the hot path: the loading side imports nothing but the standard
+library's cheapest modules.
+"""
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+
+VERSION = 3
+RUN_DIR = "@@RINGFENCE_RUN_DIR@@"
+INFO_FD = "@@RINGFENCE_INFO_FD@@"
+KEY_ENV = ("HOME", "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR", "CLAUDE_CONFIG_DIR", "PATH")
+
+
+# ---------------------------------------------------------------- key, facts, store
+
+def cache_dir(environ) -> str:
+    base = environ.get("XDG_CACHE_HOME") or os.path.join(environ.get("HOME") or "/", ".cache")
+    return os.path.join(base, "ringfence", "plans")
+
+
+def cache_key(run_args: list[str], cwd: str, environ) -> str:
+    import _sha256
+    parts = [str(VERSION), sys.executable, cwd, str(os.getuid())]
+    parts += [f"{k}={environ.get(k, '')}" for k in KEY_ENV]
+    parts += run_args
+    return _sha256.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def fingerprint(path: str, kind: str):
+    """"node": what is there (type, device, inode); "content": also mtime and size."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    if kind == "node":
+        return (st.st_mode >> 12, st.st_dev, st.st_ino)
+    return (st.st_mode >> 12, st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def load(key: str, environ) -> dict | None:
+    path = os.path.join(cache_dir(environ), key)
+    try:
+        st = os.lstat(path)
+        if st.st_uid != os.getuid() or st.st_mode & 0o077:
+            return None
+        with open(path, "rb") as f:
+            c = marshal.loads(f.read())
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    if not isinstance(c, dict) or c.get("v") != VERSION:
+        return None
+    for p, kind, fp in c["facts"]:
+        if fingerprint(p, kind) != fp:
+            return None
+    return c
+
+
+def save(key: str, compiled: dict, environ) -> None:
+    """Best effort: a cache that cannot be written only costs time."""
+    d = cache_dir(environ)
+    try:
+        os.makedirs(d, mode=0o700, exist_ok=True)
+        tmp = os.path.join(d, f".{key}.{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(marshal.dumps(compiled))
+        os.replace(tmp, os.path.join(d, key))
+    except OSError:
+        pass
+
+
+# ---------------------------------------------------------------- environment (run time)
+
+def _secret(name: str, patterns) -> bool:
+    up = name.upper()
+    for p in patterns:
+        if p.startswith("*") and p.endswith("*") and len(p) > 1:
+            if p[1:-1] in up:
+                return True
+        elif p.startswith("*"):
+            if up.endswith(p[1:]):
+                return True
+        elif p.endswith("*"):
+            if up.startswith(p[:-1]):
+                return True
+        elif up == p:
+            return True
+    return False
+
+
+def _match(name: str, pattern: str) -> bool:
+    return name.startswith(pattern[:-1]) if pattern.endswith("*") else name == pattern
+
+
+def build_env(recipe: dict, environ, sandbox_id: str) -> dict[str, str]:
+    """Only the allowlist plus what the policy names; a secret-looking name passes only
+    when named exactly (a pattern like ``AIDER_*`` never lets a secret through)."""
+    env: dict[str, str] = {}
+    explicit, allow, secrets = recipe["explicit"], recipe["allow"], recipe["secret_patterns"]
+    for name, value in environ.items():
+        if name in explicit:
+            env[name] = value
+        elif not _secret(name, secrets) and any(_match(name, p) for p in allow + explicit):
+            env[name] = value
+    env.update(recipe["set"])
+    env.update(recipe["fixed"])
+    env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
+    env["RINGFENCE_SANDBOX"] = sandbox_id
+    return env
+
+
+# ---------------------------------------------------------------- compile (slow path)
+
+def compile_run(policy, argv: list[str], *, network: bool = True,
+                disable: frozenset[str] = frozenset()) -> dict:
+    """Policy + command -> the compiled run (a plain dict, marshal-able)."""
+    from ringfence.policy.defaults import SECRET_PATTERNS
+    from ringfence.sandbox.bwrap import bwrap_args
+    from ringfence.sandbox.plan import build_plan, env_recipe
+    plan = build_plan(policy, argv, sandbox_id="", proxy_dir=RUN_DIR if network else None, network=network)
+    base = runtime_base_path()
+    args = bwrap_args(plan, denied_file=os.path.join(base, "denied"), empty_file=os.path.join(base, "empty"),
+                      info_fd=INFO_FD, disable=disable)
+    spec = inner_spec(plan, policy, disable=disable)
+    recipe = env_recipe(policy, network=network)
+    recipe["secret_patterns"] = list(SECRET_PATTERNS)
+    facts = collect_facts(policy, plan, spec)
+    return {
+        "v": VERSION, "args": args, "spec": spec, "env": recipe, "network": network,
+        "stubs": [(a.path, a.kind) for a in plan.actions if a.action == "stub"],
+        "net": {"allowed": [(i.value, i.source) for i in policy.net.allowed_domains],
+                "denied": [(i.value, i.source) for i in policy.net.denied_domains]},
+        "facts": facts, "notes": plan.notes,
+    }
+
+
+def inner_spec(plan, policy, *, disable: frozenset[str] = frozenset()) -> dict:
+    """The dict the inner stage applies. ``disable`` (verify's diagnostic mode only) swaps a
+    layer for its permissive form: Landlock granting everything, a seccomp program that
+    allows every call. The inner stage itself always applies both."""
+    from ringfence.sandbox.landlock import build_rules, landlock_abi
+    from ringfence.sandbox.plan import INNER_SOCK_DIR, PROXY_PORT
+    from ringfence.sandbox.seccomp import SeccompOptions, compile_filter
+    spec: dict = {"argv": plan.argv, "env": {}, "cwd": plan.cwd, "bridge": None}
+    abi = landlock_abi()
+    if abi < 1:
+        from ringfence.errors import SandboxError
+        raise SandboxError("Landlock is not available in this kernel: file rules cannot be enforced by inode",
+                           fix="use a kernel >= 5.13 with CONFIG_SECURITY_LANDLOCK=y and 'landlock' in the lsm= boot list")
+    if "landlock" in disable:
+        rules = build_rules(["/"], ["/"], [], [], abi)
+    else:
+        write_roots = list(plan.write_roots) + ["/tmp", "/var/tmp", "/dev/shm"]
+        rules = build_rules(["/"], write_roots, plan.hidden, plan.readable, abi)
+    spec["landlock"] = rules.to_spec()
+    if "seccomp" in disable:
+        import struct
+        spec["seccomp"] = struct.pack("<HBBI", 0x06, 0, 0, 0x7FFF0000)  # BPF_RET|BPF_K ALLOW
+    else:
+        spec["seccomp"] = compile_filter(SeccompOptions(block_socketpair=policy.sandbox.block_socketpair))
+    if plan.network:
+        spec["bridge"] = {"listen": [["127.0.0.1", PROXY_PORT], ["::1", PROXY_PORT]],
+                          "unix": f"{INNER_SOCK_DIR}/proxy.sock"}
+    return spec
+
+
+def runtime_base_path() -> str:
+    xdg = os.environ.get("XDG_RUNTIME_DIR")
+    if xdg and os.path.isdir(xdg):
+        return os.path.join(xdg, "ringfence")
+    return f"/tmp/ringfence-{os.getuid()}"
+
+
+def collect_facts(policy, plan, spec) -> list:
+    from ringfence.policy.paths import is_glob, static_prefix
+    from ringfence.settings.layers import MANAGED_DIR, layer_paths
+    facts: dict[str, str] = {}
+
+    def add(p: str, kind: str) -> None:
+        if facts.get(p) != "content":
+            facts[p] = kind
+
+    for _scope, p, _b, _s in layer_paths(policy.project_dir, policy.home, MANAGED_DIR):
+        add(p, "content")
+    add(os.path.join(MANAGED_DIR, "managed-settings.d"), "content")
+    from ringfence.policy import user_config_path
+    add(user_config_path(policy.home), "content")
+    add(os.path.join(policy.project_dir, "ringfence.toml"), "content")
+    for p in policy.files_read:
+        add(p, "content")
+    d = policy.cwd
+    while True:                      # where the project directory was found
+        add(os.path.join(d, ".git"), "node")
+        if d == "/":
+            break
+        d = os.path.dirname(d)
+    fs = policy.fs
+    for it in fs.allow_write + fs.deny_write + fs.deny_read + fs.allow_read:
+        pat = it.pattern.rstrip("/") or "/"
+        if is_glob(pat):
+            for dirpath in _walked(static_prefix(pat)):
+                add(dirpath, "content")
+        else:
+            add(pat, "node")
+            add(os.path.dirname(pat), "node")
+    for root in plan.write_roots:
+        for it in fs.protected_names:
+            p = os.path.join(root, it.value.rstrip("/"))
+            while p != root:
+                add(p, "node")
+                p = os.path.dirname(p)
+    for a in plan.actions:
+        add(a.path, "node")
+    add(policy.home, "node")
+    for p, _access in spec["landlock"]["rules"]:
+        add(p, "node")
+        add(os.path.dirname(p), "content")
+    return [(p, k, fingerprint(p, k)) for p, k in sorted(facts.items())]
+
+
+def _walked(root: str, limit: int = 20000) -> list[str]:
+    out = [root]
+    for dirpath, dirnames, _ in os.walk(root):
+        for n in dirnames:
+            out.append(os.path.join(dirpath, n))
+        if len(out) > limit:
+            break
+    return out

@@ -1,0 +1,83 @@
+"""Invisible characters in any text file: Unicode tags, zero-width runs, bidi controls.
+
+Tag characters (U+E0000–E007F) spell ASCII that models read and people cannot see;
+runs of zero-width characters or variation selectors carry hidden payloads ("emoji
+smuggling"); bidi overrides reorder code on screen (Trojan Source, CVE-2021-42574).
+Legitimate uses stay quiet: emoji ZWJ sequences, one variation selector after an emoji,
+flag tag sequences (England's flag), ZWNJ in Persian or Indic text, bidi marks in RTL text.
+
+``check`` works on bytes and returns at once unless a cheap byte-level prefilter hits.
+"""
+from __future__ import annotations
+
+import re
+
+from ringfence.scan.findings import Finding, Severity
+from ringfence.scan.rules.common import decode, short
+
+RULES = {
+    "hidden.unicode-tags": "Unicode tag characters: invisible ASCII that a model reads",
+    "hidden.zero-width": "Runs of zero-width characters or variation selectors: a hidden payload",
+    "hidden.bidi": "Bidirectional control characters that reorder text on screen (Trojan Source)",
+}
+
+# UTF-8 lead bytes of every character below (tags and VS supplement share F3 A0).
+_PREFILTER = re.compile(rb"\xf3\xa0|\xe2\x80[\x8b-\x8d\xaa-\xae]|\xe2\x81[\xa0-\xa4\xa6-\xa9]"
+                        rb"|\xef\xbb\xbf|\xef\xb8[\x80-\x8f]|\xe1\xa0\x8e")
+_TAGS = re.compile("[\U000E0000-\U000E007F]+")
+_FLAG_TAGS = re.compile("[\U000E0030-\U000E0039\U000E0061-\U000E007A]{1,7}\U000E007F")
+_INVISIBLE = "\u200b\u200c\u200d\u2060-\u2064\ufeff\u180e\ufe00-\ufe0f\U000E0100-\U000E01EF"
+_RUN = re.compile(f"[{_INVISIBLE}]{{3,}}")
+_SCATTERED = re.compile("(?<=[A-Za-z0-9])[\u200b\u200c\u200d\u2060-\u2064\ufeff\u180e]")
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_RTL_LETTERS = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+SCATTERED_LIMIT = 10
+
+
+def check(rel: str, data: bytes) -> list[Finding]:
+    if not _PREFILTER.search(data):
+        return []
+    return check_text(rel, decode(data))
+
+
+def _line(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def check_text(rel: str, text: str) -> list[Finding]:
+    out: list[Finding] = []
+    hidden, first = [], None
+    for m in _TAGS.finditer(text):
+        if m.start() > 0 and text[m.start() - 1] == "\U0001F3F4" and _FLAG_TAGS.fullmatch(m.group()):
+            continue  # subdivision flag emoji, e.g. England
+        hidden.append("".join(chr(ord(c) - 0xE0000) if 0xE0020 <= ord(c) <= 0xE007E else "" for c in m.group()))
+        first = m.start() if first is None else first
+    if first is not None:
+        decoded = "".join(hidden)
+        out.append(Finding("hidden.unicode-tags", Severity.CRITICAL if len(decoded) >= 8 else Severity.HIGH, rel,
+                           _line(text, first),
+                           f"invisible Unicode tag characters spell {short(decoded, 100)!r}",
+                           "delete the tag characters (U+E0000–E007F); treat the file as hostile"))
+    runs = list(_RUN.finditer(text))
+    if runs:
+        longest = max(len(m.group()) for m in runs)
+        out.append(Finding("hidden.zero-width", Severity.HIGH if longest >= 16 else Severity.MEDIUM, rel,
+                           _line(text, runs[0].start()),
+                           f"{len(runs)} run(s) of invisible characters (longest {longest}): room for a hidden payload",
+                           "delete the invisible characters; look at the file with `cat -A` or a hex viewer"))
+    else:
+        scattered = _SCATTERED.findall(text)
+        if len(scattered) >= SCATTERED_LIMIT:
+            m = _SCATTERED.search(text)
+            out.append(Finding("hidden.zero-width", Severity.MEDIUM, rel, _line(text, m.start()),
+                               f"{len(scattered)} zero-width characters inside Latin words (hidden encoding?)",
+                               "delete the invisible characters"))
+    bidi = list(_BIDI.finditer(text))
+    if bidi:
+        rtl = _RTL_LETTERS.search(text) is not None
+        codes = sorted({f"U+{ord(m.group()):04X}" for m in bidi})
+        out.append(Finding("hidden.bidi", Severity.LOW if rtl else Severity.HIGH, rel, _line(text, bidi[0].start()),
+                           f"{len(bidi)} bidirectional control character(s) ({', '.join(codes)}): what you see is "
+                           "not the order the compiler or model reads" + (" (the file also has right-to-left text)" if rtl else ""),
+                           "remove the bidi controls, or view the file with them made visible"))
+    return out
