@@ -351,3 +351,50 @@ def _alive(pid: int) -> bool:
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+# ---------------------------------------------------------------- which file bwrap runs
+
+def _load_copy(tmp_path):
+    import importlib.util
+    import shutil
+    src = tmp_path / "pkg" / "inner.py"
+    src.parent.mkdir()
+    shutil.copy(INNER, src)
+    spec = importlib.util.spec_from_file_location("inner_copy", src)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return src, module
+
+
+def test_script_path_uses_current_bytecode_only(tmp_path):
+    import py_compile
+    src, module = _load_copy(tmp_path)
+    assert module.script_path() == str(src)                       # no bytecode yet
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    private = module.script_path(str(cache))
+    assert private.startswith(str(cache)) and private.endswith(".pyc")
+    assert module.script_path(str(cache)) == private              # reused, still current
+    pycache = py_compile.compile(str(src))
+    assert module.script_path(str(cache)) == pycache              # the package's own wins
+    with open(src, "a") as f:
+        f.write("\n# edited\n")
+    os.utime(src, (1, 1))
+    assert module.script_path() == str(src)                       # stale bytecode is never run
+    assert module.script_path(str(cache)) not in (pycache, str(src))  # recompiled privately
+
+
+def test_bytecode_runs_the_same(tmp_path):
+    src, module = _load_copy(tmp_path)
+    pyc = module.script_path(str(tmp_path))
+    assert pyc.endswith(".pyc")
+    spec = make_spec(tmp_path, ["sh", "-c", "echo $X; exit 7"], env={"PATH": "/usr/bin:/bin", "X": "from pyc"})
+    data = marshal.dumps(spec)
+    fd = os.memfd_create("spec")
+    os.write(fd, data)
+    try:
+        proc = subprocess.run([PY, "-I", "-S", pyc, str(fd)], pass_fds=(fd,), capture_output=True)
+    finally:
+        os.close(fd)
+    assert (proc.returncode, proc.stdout) == (7, b"from pyc\n"), proc.stderr

@@ -296,3 +296,12 @@ def test_missing_paths_are_skipped_and_refusals_are_errors(confined, tree):
 def test_landlock_abi_reported():
     assert ABI >= 1
     assert landlock.landlock_abi() == ABI
+
+
+@kernel
+def test_a_rule_on_a_symlink_never_grants_its_target(confined, tree):
+    p, spec = tree   # e.g. a sibling swapped for a symlink between listing and applying
+    os.symlink(p("secret"), p("public/swapped"))
+    swapped = dict(spec, rules=spec["rules"] + [(p("public/swapped"), READ)])
+    _, got = both(confined, swapped, lambda: (errno_of(read, p("secret/key")), errno_of(read, p("public/file.txt"))))
+    assert got == (errno.EACCES, 0)

@@ -40,7 +40,8 @@ INTERPRETERS = frozenset({
     "python", "python2", "python3", "pypy", "pypy3", "perl", "ruby", "node", "nodejs", "deno",
     "bun", "php", "lua", "luajit", "Rscript", "tclsh", "pwsh", "osascript", "irb", "jshell",
 })
-CODE_FLAGS = {"-c", "-e", "-E", "-r", "--eval", "-p", "--print", "-x"}  # flags whose value is code
+CODE_FLAGS = frozenset({"-c", "-e", "-E", "-r", "--eval", "-p", "--print", "-Command", "eval"})  # value is code
+AWKS = frozenset({"awk", "gawk", "mawk", "nawk", "busybox-awk"})
 
 # Wrappers: name -> (short options taking a value, long options taking a value, positionals
 # before the wrapped command). Privilege wrappers are also recorded for the guards.
@@ -534,11 +535,14 @@ class _Walker:
         if name is None and argv[0].text:
             self._unknown(f"cannot tell which program {argv[0].raw!r} runs")
         runs, script = "", None
+        lang = interpreter(name)
         if name in SHELLS:
             runs, script = self._shell(argv, frame, ctx.but(wrappers=tuple(wrappers)))
-        elif name in INTERPRETERS:
+            if runs == "stdin":
+                runs, script = self._shell_stdin(redirects, frame, ctx.but(wrappers=tuple(wrappers)))
+        elif lang:
             pos = _positionals(argv[1:], stop_at_code=True)
-            if pos is None or (pos and pos[0].text == "-"):
+            if pos is not None and (not pos or pos[0].text == "-"):
                 runs = "stdin"
         elif name in ("source", "."):
             if len(argv) > 1:
@@ -547,6 +551,11 @@ class _Walker:
             runs, script = "script", argv[0]
         cmd = self._record(argv, wrappers, assigns, redirects, cwd, ctx, text)._replace(runs=runs, script=script)
         self._append(cmd)
+        if lang or name in AWKS:
+            from ringfence.guard.code import embedded
+            for code in code_of(cmd):
+                for src in embedded(code, language=lang or "awk"):
+                    self._nested(src, frame, ctx.but(wrappers=tuple(wrappers)), f"{name} code")
         if name == "eval" and len(argv) > 1:
             code = " ".join(w.text for w in argv[1:])
             self._nested(code, frame, ctx.but(wrappers=tuple(wrappers)), "eval", same_frame=True)
@@ -599,6 +608,24 @@ class _Walker:
         if not rest or rest[0].text == "-":
             return "stdin", None
         return "script", rest[0]
+
+    def _shell_stdin(self, redirects, frame: _Frame, ctx: _Ctx):
+        """A shell reading its program from stdin: parse it when the text is known."""
+        for r in redirects:
+            if r.op in ("<<", "<<-", "<<<") and r.body is not None:
+                self._nested(r.body, frame, ctx, "heredoc")
+                return "parsed", None
+            if r.op == "<" and r.target is not None and r.fd in (None, 0):
+                return "script", r.target
+        up = self._upstream(ctx)
+        if len(up) == 1 and up[0].argv and command_name(up[0].argv[0]) in ("echo", "printf") \
+                and not up[0].redirects and all(w.known and "\\" not in w.text for w in up[0].argv[1:]):
+            words = [w.text for w in up[0].argv[1:]]
+            while words and words[0] in ("-n", "-E"):
+                words.pop(0)
+            self._nested(" ".join(words), frame, ctx, "piped to a shell")
+            return "parsed", None
+        return "stdin", None
 
     def _shell_code(self, word, frame: _Frame, ctx: _Ctx, origin: str) -> None:
         if word is None:
@@ -841,6 +868,44 @@ def command_name(word) -> str | None:
     if "/" in text:
         text = text.rstrip("/").rsplit("/", 1)[-1]
     return text or None
+
+
+def interpreter(name: str | None) -> str:
+    """'python' for python3.11, 'node' for nodejs...; '' when ``name`` is no interpreter."""
+    if not name:
+        return ""
+    base = name.rstrip("0123456789.")
+    if name in INTERPRETERS or base in INTERPRETERS:
+        return {"python2": "python", "python3": "python", "pypy": "python", "pypy3": "python",
+                "nodejs": "node", "luajit": "lua"}.get(base, base)
+    return ""
+
+
+def code_of(cmd) -> list[str]:
+    """Program text a command runs: interpreter -c/-e values, awk programs, heredocs fed to it."""
+    argv = cmd.argv
+    name = command_name(argv[0]) if argv else None
+    out = []
+    if name in AWKS:
+        i = 1
+        while i < len(argv) and argv[i].text.startswith("-"):
+            if argv[i].text in ("-f", "--file"):
+                return []
+            i += 2 if argv[i].text in ("-F", "-v") else 1
+        return [argv[i].text] if i < len(argv) else []
+    if not interpreter(name):
+        return out
+    for i, w in enumerate(argv[1:], 1):
+        t = w.text
+        if t in CODE_FLAGS and i + 1 < len(argv):
+            out.append(argv[i + 1].text)
+        elif t.startswith(("--eval=", "--print=")):
+            out.append(t.split("=", 1)[1])
+        elif len(t) > 2 and t[:2] in ("-c", "-e") and t[0] == "-" and not t[1:].isalpha():
+            out.append(t[2:])
+    if cmd.runs == "stdin":
+        out += [r.body for r in cmd.redirects if r.body is not None]
+    return out
 
 
 def _flatten_pipeline(node) -> list:

@@ -285,13 +285,20 @@ def open_listeners(listen) -> list:
             raise InnerError(f"cannot listen on {host}:{port} for the proxy bridge: {e.strerror}",
                              fix="something else in the sandbox holds that port; report this") from None
         listeners.append(sock)
+    if not listeners:
+        raise InnerError("the proxy bridge could not listen on any of its addresses",
+                         fix="give the bridge an IPv4 address such as 127.0.0.1")
     return listeners
 
 
 def start_bridge(listeners: list, unix_path: str) -> int:
     """Fork the bridge process and return its pid. The child never returns and never execs."""
     parent = os.getpid()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError as e:
+        raise InnerError(f"cannot start the proxy bridge: {e.strerror}",
+                         fix="the sandbox may have hit a process limit; run `ringfence doctor`") from None
     if pid == 0:
         try:
             _bridge_main(listeners, unix_path, parent)
@@ -531,22 +538,43 @@ def _say(text: str) -> None:
         pass
 
 
-def script_path() -> str:
-    """For the outer: the file bwrap should run. The cached bytecode when it is current
-    for this interpreter and this source (skips about 5 ms of compiling per run), else
-    this source file."""
+def script_path(cache_dir: str | None = None) -> str:
+    """For the outer: the file bwrap should run.
+
+    Compiling this file costs about 5 ms per run, so prefer bytecode that is current for
+    this interpreter and this source: the package's own __pycache__ entry, else one kept
+    in ``cache_dir`` (a private directory of the caller's, compiled there on a miss).
+    Falls back to the source file.
+    """
     import importlib.util
     source = os.path.abspath(__file__)
-    cached = importlib.util.cache_from_source(source)
     try:
-        with open(cached, "rb") as f:
-            header = f.read(16)
         st = os.stat(source)
     except OSError:
         return source
-    current = (importlib.util.MAGIC_NUMBER, 0, int(st.st_mtime) & 0xFFFFFFFF, st.st_size & 0xFFFFFFFF)
-    found = (header[:4],) + tuple(int.from_bytes(header[i:i + 4], "little") for i in (4, 8, 12))
-    return cached if found == current else source
+    want = (importlib.util.MAGIC_NUMBER, 0, int(st.st_mtime) & 0xFFFFFFFF, st.st_size & 0xFFFFFFFF)
+
+    def current(path: str) -> bool:
+        try:
+            with open(path, "rb") as f:
+                header = f.read(16)
+        except OSError:
+            return False
+        return (header[:4],) + tuple(int.from_bytes(header[i:i + 4], "little") for i in (4, 8, 12)) == want
+
+    cached = importlib.util.cache_from_source(source)
+    if current(cached):
+        return cached
+    if cache_dir is None:
+        return source
+    private = os.path.join(cache_dir, f"inner.{sys.implementation.cache_tag}.pyc")
+    if not current(private):
+        import py_compile
+        try:
+            py_compile.compile(source, cfile=private, doraise=True)
+        except (OSError, py_compile.PyCompileError):
+            return source
+    return private
 
 
 def main(argv: list) -> int:
@@ -573,9 +601,17 @@ def main(argv: list) -> int:
     except InnerError as e:
         _say(f"ringfence: {e.cause}\n  fix: {e.fix}\n")
         return EXIT_SETUP
+    except Exception as e:  # noqa: BLE001 - a bug must still end in a refusal, not a run
+        _say(f"ringfence: internal error in the sandbox's inner stage: {type(e).__name__}: {e}\n"
+             "  fix: this is a bug in ringfence; please report it\n")
+        return EXIT_SETUP
     # Python ignores these; an ignored signal stays ignored across exec.
     _signal.signal(_signal.SIGPIPE, _signal.SIG_DFL)
     _signal.signal(_signal.SIGXFSZ, _signal.SIG_DFL)
+    # The launcher ignores these in bwrap (so Ctrl-C reaches the command, not bwrap);
+    # "default_signals" lists those that were at their default in the launcher.
+    for signum in spec.get("default_signals", ()):
+        _signal.signal(signum, _signal.SIG_DFL)
     return exec_command(list(spec["argv"]), spec["env"])
 
 

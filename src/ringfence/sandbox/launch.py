@@ -21,7 +21,7 @@ import sys
 
 from ringfence.errors import SandboxError
 
-FORWARD_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
+FORWARD_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)
 INNER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "inner.py")
 
 
@@ -196,7 +196,6 @@ def run_compiled(c: dict, environ) -> int:
     spec = dict(c["spec"])
     spec["env"] = build_env(c["env"], environ, sandbox_id)
     args_fd = _memfd("ringfence-bwrap-args", b"\0".join(a.encode() for a in args) + b"\0")
-    spec_fd = _memfd("ringfence-spec", marshal.dumps(spec))
     death_r, death_w = os.pipe2(os.O_CLOEXEC)
     made = create_stubs(c["stubs"])
     start_watchdog(made, run_dir, death_r)
@@ -204,12 +203,16 @@ def run_compiled(c: dict, environ) -> int:
         if c["network"] else 0
     os.close(death_r)
 
-    old = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTTOU)}
+    # Ctrl-C and Ctrl-\\ go to the whole foreground process group: ringfence and bwrap
+    # ignore them (bwrap dying would kill the sandbox); the command gets them at their
+    # default again from the inner stage.
+    old = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGQUIT, signal.SIGTTOU)}
+    spec["default_signals"] = [s for s in (signal.SIGINT, signal.SIGQUIT)
+                               if old[s] in (signal.SIG_DFL, signal.default_int_handler)]
+    spec_fd = _memfd("ringfence-spec", marshal.dumps(spec))
     pid = os.fork()
     if pid == 0:
         try:
-            for s in (signal.SIGINT, signal.SIGTTOU):
-                signal.signal(s, signal.SIG_DFL)
             for fd in (args_fd, spec_fd, info_w):
                 os.set_inheritable(fd, True)
             os.execv(bwrap, [bwrap, "--args", str(args_fd), "--", sys.executable, "-I", "-S", INNER, str(spec_fd)])

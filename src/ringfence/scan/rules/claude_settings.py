@@ -86,7 +86,7 @@ def _hooks(rel: str, doc: Doc, s: dict, out: list[Finding]) -> None:
             for hi, handler in enumerate(as_list(as_dict(group).get("hooks"))):
                 h = as_dict(handler)
                 kind = h.get("type", "command")
-                where = doc.line("hooks", event, gi, "hooks", hi)
+                where = doc.line("hooks", event, gi, "hooks", hi, "command" if "command" in h else "url")
                 if kind == "command":
                     cmd = " ".join(str(x) for x in [h.get("command", "")] + as_list(h.get("args")))
                     flag = red_flag(cmd)
