@@ -33,6 +33,8 @@ $(VENV)/.stamp: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install -q --upgrade pip
 	$(VPY) -m pip install -q -e '.[test]'
+	@# bytecode for the hot paths (run, hook), even where PYTHONDONTWRITEBYTECODE is set
+	$(VPY) -m compileall -q src
 	touch $@
 
 venv: $(VENV)/.stamp
@@ -40,6 +42,7 @@ venv: $(VENV)/.stamp
 setup: system venv
 
 test: setup
+	@$(VPY) -m compileall -q src
 	$(VENV)/bin/python -m pytest -q -n 2 -p no:cacheprovider $(PYTEST_ARGS)
 
 demo: setup

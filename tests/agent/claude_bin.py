@@ -68,9 +68,9 @@ def ensure_claude(version: str = VERSION) -> Path:
                 f"`{' '.join(cmd)}` took more than {INSTALL_TIMEOUT_S} s; fix: check access to the npm "
                 f"registry, or set {SKIP_ENV}=1 to skip the agent tests") from None
         if proc.returncode != 0 or not os.access(exe, os.X_OK):
-            tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
+            head = [line for line in (proc.stderr or proc.stdout).splitlines() if line.strip()][:4]
             raise ClaudeUnavailable(
-                f"`{' '.join(cmd)}` failed (exit {proc.returncode}): {' | '.join(tail) or 'no output'}; "
+                f"`{' '.join(cmd)}` failed (exit {proc.returncode}): {' | '.join(head) or 'no output'}; "
                 f"fix: check access to the npm registry, or set {SKIP_ENV}=1 to skip the agent tests")
         stamp.write_text(version + "\n")
     return exe

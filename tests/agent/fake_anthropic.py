@@ -10,6 +10,9 @@ Requests that are not the agent's conversation (title generation, quota probes w
 not move the script. Every request is recorded; ``tool_results()`` says what the client sent back
 for each scripted call (``is_error`` and the text of ``content``), keyed by the call's position.
 Other endpoints (``count_tokens``, model lists, telemetry, anything else) get a harmless answer.
+Seen from Claude Code 2.1.332 in ``-p`` mode: with CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 it
+only sends streaming ``POST /v1/messages`` (its messages may include ``role: "system"`` entries);
+without that variable it also sends ``HEAD /api/hello`` at start-up.
 """
 from __future__ import annotations
 
@@ -99,7 +102,7 @@ def message_blocks(turn: Turn, index: int) -> tuple[list[dict[str, Any]], str]:
     return blocks, "tool_use"
 
 
-def message_json(blocks: list[dict[str, Any]], stop_reason: str, model: str, msg_id: str) -> dict[str, Any]:
+def message_json(blocks: list[dict[str, Any]], stop_reason: str | None, model: str, msg_id: str) -> dict[str, Any]:
     return {"id": msg_id, "type": "message", "role": "assistant", "model": model,
             "content": blocks, "stop_reason": stop_reason, "stop_sequence": None,
             "usage": {"input_tokens": 10, "output_tokens": 10,
@@ -111,7 +114,7 @@ def sse_events(blocks: list[dict[str, Any]], stop_reason: str, model: str, msg_i
     def event(name: str, data: dict[str, Any]) -> str:
         return f"event: {name}\ndata: {json.dumps(data)}\n\n"
 
-    start = message_json([], None, model, msg_id)  # type: ignore[arg-type]
+    start = message_json([], None, model, msg_id)
     start["usage"]["output_tokens"] = 1
     out = [event("message_start", {"type": "message_start", "message": start})]
     for i, block in enumerate(blocks):
@@ -155,15 +158,16 @@ class FakeAnthropic:
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         handler = _handler_for(self)
-        self._servers: list[socketserver.BaseServer] = [ThreadingHTTPServer(("127.0.0.1", 0), handler)]
-        self._servers[0].daemon_threads = True  # type: ignore[attr-defined]
+        self._tcp = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._tcp.daemon_threads = True
+        self._servers: list[socketserver.BaseServer] = [self._tcp]
         if self.unix_path is not None:
             self._servers.append(_UnixHTTPServer(self.unix_path, handler))
         self._threads = [threading.Thread(target=s.serve_forever, args=(0.05,), daemon=True) for s in self._servers]
 
     @property
     def port(self) -> int:
-        return self._servers[0].server_address[1]  # type: ignore[index]
+        return self._tcp.server_address[1]
 
     @property
     def url(self) -> str:

@@ -13,10 +13,7 @@ import pytest
 
 from ringfence.errors import SandboxError
 from ringfence.sandbox import inner, landlock
-from ringfence.sandbox.inner import (
-    ACCESS_FS_EXECUTE, ACCESS_FS_IOCTL_DEV, ACCESS_FS_READ_DIR, ACCESS_FS_READ_FILE, ACCESS_FS_REFER,
-    ACCESS_FS_TRUNCATE, ACCESS_FS_WRITE_FILE,
-)
+from ringfence.sandbox.inner import ACCESS_FS_IOCTL_DEV, ACCESS_FS_READ_DIR, ACCESS_FS_REFER, ACCESS_FS_TRUNCATE
 from ringfence.sandbox.landlock import MAX_RULES, READ, WRITE, build_rules
 
 ABI = inner.landlock_abi()
@@ -121,10 +118,14 @@ def test_rights_follow_the_abi(tmp_path):
     assert seven.to_spec() == {"abi_min": 5, "handled": seven.handled, "rules": seven.rules}
 
 
-def test_deny_wins_a_tie_and_bad_input_is_refused(tmp_path):
+def test_ties_allow_read_beats_deny_beats_roots_and_bad_input_is_refused(tmp_path):
     root = os.path.realpath(tmp_path)
-    rules = dict(build_rules([root], [], [root], [], 7).rules)
-    assert root not in rules
+    cred = os.path.join(root, "cred.json")
+    write(cred)
+    tie = dict(build_rules([root], [root], [root], [], 7).rules)
+    assert tie[root] == WRITE                                         # writable, never readable
+    rules = dict(build_rules([root], [], [cred], [cred], 7).rules)   # an agent's own credentials
+    assert rules[cred] == READ and rules[root] == ACCESS_FS_READ_DIR
     with pytest.raises(SandboxError):
         build_rules(["relative/path"], [], [], [], 7)
     with pytest.raises(SandboxError) as e:

@@ -225,9 +225,12 @@ def collect_facts(policy, plan, spec) -> list:
     for a in plan.actions:
         add(a.path, "node")
     add(policy.home, "node")
+    roots = [r.rstrip("/") + "/" for r in plan.write_roots]
     for p, _access in spec["landlock"]["rules"]:
         add(p, "node")
-        add(os.path.dirname(p), "content")
+        # the directories the decomposition listed; below a write root nothing was listed
+        if not any((os.path.dirname(p) + "/").startswith(r) for r in roots):
+            add(os.path.dirname(p), "content")
     return [(p, k, fingerprint(p, k)) for p, k in sorted(facts.items())]
 
 

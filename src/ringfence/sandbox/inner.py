@@ -69,7 +69,7 @@ ACCESS_FS_IOCTL_DEV = 1 << 15    # ABI 5
 ACCESS_FS_FILE = (ACCESS_FS_EXECUTE | ACCESS_FS_WRITE_FILE | ACCESS_FS_READ_FILE
                   | ACCESS_FS_TRUNCATE | ACCESS_FS_IOCTL_DEV)
 
-# The newest filesystem right each ABI added (ABIs 4, 6 and 7 added none).
+# The filesystem rights each Landlock ABI added (ABIs 4, 6 and 7 added none).
 _FS_RIGHTS_BY_ABI = ((1, (1 << 13) - 1), (2, ACCESS_FS_REFER), (3, ACCESS_FS_TRUNCATE),
                      (5, ACCESS_FS_IOCTL_DEV))
 
@@ -320,7 +320,7 @@ def _bridge_main(listeners: list, unix_path: str, parent: int) -> None:
     if os.getppid() != parent:           # the command is already gone
         return
     _prctl(PR_SET_DUMPABLE, 0, what="PR_SET_DUMPABLE")    # no ptrace, no /proc/<pid>/mem or fd
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     try:                                 # 500 connections need about 3000 fds
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     except (OSError, ValueError):

@@ -6,9 +6,11 @@
 
 Model. Every path is readable or not by its most specific entry: the deepest of
 read_roots, write_roots, allow_read (readable) and deny_read (not readable) that is the
-path itself or an ancestor; on a tie, deny wins; under no entry, not readable. Write
-roots are readable (unless a deny inside them says otherwise) and writable; nothing
-else is writable apart from a few device nodes.
+path itself or an ancestor; under no entry, not readable. On the same path, allow_read
+beats deny_read (an allow_read exists only to make an exception, e.g. an agent's own
+credentials file) and deny_read beats a read or write root. Write roots are readable
+(unless a deny inside them says otherwise) and writable; nothing else is writable apart
+from a few device nodes.
 
 Landlock only allows, and a right granted on a directory covers everything below it.
 A deny inside a readable tree is therefore made by DECOMPOSITION: for a denied D under
@@ -93,14 +95,15 @@ def build_rules(read_roots, write_roots, deny_read, allow_read, abi: int) -> Lan
         raise SandboxError("Landlock is not available, so file access cannot be confined",
                            fix="use Linux >= 5.13 with Landlock enabled; check with `ringfence doctor`")
     handled = handled_access_fs(abi)
-    grants = {_norm(p) for p in (*read_roots, *write_roots, *allow_read)}
+    roots = {_norm(p) for p in (*read_roots, *write_roots)}
+    allows = {_norm(p) for p in allow_read}
     denies = {_norm(p) for p in deny_read}
     out: dict[str, int] = {}
 
     def add(path: str, access: int) -> None:
         out[path] = out.get(path, 0) | (access & handled)
 
-    _Decomposer(grants, denies, add, out).visit("/")
+    _Decomposer(roots, allows, denies, add, out).visit("/")
     for path in write_roots:
         add(_norm(path), WRITE)
     for path, access in DEVICES:
@@ -123,15 +126,17 @@ def _inside(path: str, parent: str) -> bool:
 class _Decomposer:
     """Walks from / towards every entry, granting read rights as the model says."""
 
-    def __init__(self, grants: set[str], denies: set[str], add, out: dict):
-        self.entries = grants | denies
-        self.grants, self.denies = grants, denies
+    def __init__(self, roots: set[str], allows: set[str], denies: set[str], add, out: dict):
+        self.entries = roots | allows | denies
+        self.roots, self.allows, self.denies = roots, allows, denies
         self.add, self.out = add, out
 
     def readable(self, path: str, inherited: bool) -> bool:
+        if path in self.allows:
+            return True
         if path in self.denies:
             return False
-        return path in self.grants or inherited
+        return path in self.roots or inherited
 
     def visit(self, path: str, readable: bool | None = None) -> None:
         readable = self.readable(path, False) if readable is None else readable

@@ -23,6 +23,10 @@ from ringfence.errors import SandboxError
 
 FORWARD_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)
 INNER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "inner.py")
+# The inner stage is imported, not run as a script, so its cached bytecode is used (a
+# script is compiled from source every time). It imports nothing from ringfence.
+INNER_ARGV = [sys.executable, "-I", "-S", "-c",
+              f"import sys; sys.path[:0] = [{os.path.dirname(INNER)!r}]; import inner; sys.exit(inner.main(sys.argv))"]
 
 
 def find_bwrap() -> str:
@@ -215,7 +219,7 @@ def run_compiled(c: dict, environ) -> int:
         try:
             for fd in (args_fd, spec_fd, info_w):
                 os.set_inheritable(fd, True)
-            os.execv(bwrap, [bwrap, "--args", str(args_fd), "--", sys.executable, "-I", "-S", INNER, str(spec_fd)])
+            os.execv(bwrap, [bwrap, "--args", str(args_fd), "--", *INNER_ARGV, str(spec_fd)])
         except BaseException as e:  # noqa: BLE001
             os.write(2, f"ringfence: cannot start bubblewrap: {e}\n".encode())
         os._exit(127)

@@ -199,7 +199,8 @@ def build_plan(policy: Policy, argv: list[str], *, sandbox_id: str,
     return SandboxPlan(
         sandbox_id=sandbox_id, argv=list(argv), cwd=policy.cwd, actions=actions,
         write_roots=[r for r, _, _ in write_roots], hidden=[h for h, _ in hidden],
-        readable=readable + [a.path for a in actions if a.action in ("ro", "pin")],
+        readable=readable + [a.path for a in actions if a.action == "ro"
+                             and not any(_within(a.path, r) for r, _, _ in write_roots)],
         network=network, proxy_dir=proxy_dir, notes=notes,
     )
 

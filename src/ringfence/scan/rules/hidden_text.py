@@ -27,11 +27,12 @@ _PREFILTER = re.compile(rb"\xf3\xa0|\xe2\x80[\x8b-\x8d\xaa-\xae]|\xe2\x81[\xa0-\
 _TAGS = re.compile("[\U000E0000-\U000E007F]+")
 _FLAG_TAGS = re.compile("[\U000E0030-\U000E0039\U000E0061-\U000E007A]{1,7}\U000E007F")
 _INVISIBLE = "\u200b\u200c\u200d\u2060-\u2064\ufeff\u180e\ufe00-\ufe0f\U000E0100-\U000E01EF"
-_RUN = re.compile(f"[{_INVISIBLE}]{{3,}}")
+_RUN = re.compile(f"[{_INVISIBLE}]{{4,}}")
 _SCATTERED = re.compile("(?<=[A-Za-z0-9])[\u200b\u200c\u200d\u2060-\u2064\ufeff\u180e]")
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _RTL_LETTERS = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 SCATTERED_LIMIT = 10
+LONG_RUN = 8
 
 
 def check(rel: str, data: bytes) -> list[Finding]:
@@ -58,7 +59,9 @@ def check_text(rel: str, text: str) -> list[Finding]:
                            _line(text, first),
                            f"invisible Unicode tag characters spell {short(decoded, 100)!r}",
                            "delete the tag characters (U+E0000–E007F); treat the file as hostile"))
-    runs = list(_RUN.finditer(text))
+    # Khmer, Thai or Lao text separates words with ZWSP, sometimes doubled: a run is a payload
+    # when it mixes characters (binary encodings need two) or is long.
+    runs = [m for m in _RUN.finditer(text) if len(set(m.group())) >= 2 or len(m.group()) >= LONG_RUN]
     if runs:
         longest = max(len(m.group()) for m in runs)
         out.append(Finding("hidden.zero-width", Severity.HIGH if longest >= 16 else Severity.MEDIUM, rel,
