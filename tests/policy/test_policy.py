@@ -8,7 +8,9 @@ import pytest
 
 from ringfence.errors import PolicyError
 from ringfence.policy import load_policy
-from ringfence.sandbox.plan import build_env
+from ringfence.policy.defaults import SECRET_PATTERNS
+from ringfence.sandbox.compiled import build_env
+from ringfence.sandbox.plan import env_recipe
 
 
 @pytest.fixture
@@ -153,7 +155,8 @@ def test_environment_allowlist_and_secrets(world):
     p = load(world, flags={"env": ["GITHUB_TOKEN"]})
     environ = {"PATH": "/usr/bin", "LANG": "C.UTF-8", "LC_ALL": "C", "AWS_SECRET_ACCESS_KEY": "x",
                "GITHUB_TOKEN": "ghp_1", "NPM_TOKEN": "n", "RANDOM_VAR": "r", "TERM": "xterm"}
-    env = build_env(p, environ, network=True, sandbox_id="t")
+    recipe = env_recipe(p, network=True) | {"secret_patterns": list(SECRET_PATTERNS)}
+    env = build_env(recipe, environ, "t")
     assert env["GITHUB_TOKEN"] == "ghp_1"           # named explicitly
     assert "NPM_TOKEN" not in env and "AWS_SECRET_ACCESS_KEY" not in env
     assert "RANDOM_VAR" not in env                  # not on the allowlist

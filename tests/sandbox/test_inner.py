@@ -149,16 +149,18 @@ def test_confinement_applies_to_the_command(tmp_path):
 
 
 @pytest.mark.parametrize("bad,needle", [
-    ({"landlock": "abi_min"}, b"needs Landlock ABI 99"),
+    ({"abi_min": 99}, b"needs Landlock ABI 99"),
+    ({"handled": 1 << 40}, b"Landlock refused the ruleset"),
     ({"seccomp": b"1234567"}, b"seccomp program is malformed"),
+    ({"seccomp": b"\xff\xff\x00\x00\x00\x00\x00\x00"}, b"prctl(PR_SET_SECCOMP) failed"),  # kernel refuses
     ({"cwd": "/nonexistent/dir"}, b"cannot enter the working directory"),
 ])
 def test_setup_failure_exits_3_without_exec(tmp_path, bad, needle):
     marker = tmp_path / "ran"
     spec = make_spec(tmp_path, ["sh", "-c", f"touch {marker}"])
     for key, value in bad.items():
-        if value == "abi_min":
-            spec["landlock"] = dict(spec["landlock"], abi_min=99)
+        if key in ("abi_min", "handled"):
+            spec["landlock"] = dict(spec["landlock"], **{key: value})
         else:
             spec[key] = value
     code, out, err = run_inner(spec)
@@ -294,6 +296,21 @@ def test_dead_proxy_closes_the_connection_at_once(tmp_path):
     assert code == 0, err
     outcome, seconds = out.split()
     assert outcome in (b"eof", b"reset") and float(seconds) < 10
+
+
+def test_ipv6_listen_failure_is_skipped_silently(tmp_path, echo):
+    try:
+        taken = socket.socket(socket.AF_INET6)
+        taken.bind(("::1", 0))
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    with taken:
+        taken.listen()
+        port = taken.getsockname()[1]
+        _, spec = bridge_spec(tmp_path, None, echo.path, listen=[["127.0.0.1", port], ["::1", port]])
+        spec["argv"] = [PY, "-I", "-S", "-c", CLIENT, "127.0.0.1", str(port), "2", "10"]
+        code, out, err = run_inner(spec)
+    assert (code, out.split()[0], err) == (0, b"2", b"")
 
 
 def test_listen_failure_on_ipv4_exits_3(tmp_path, echo):
