@@ -122,6 +122,7 @@ class Context:
         self.agent = [self._abs(t) for t in AGENT_SETTINGS_TARGETS]
         self.secret_files = [self._abs(t) for t in SECRET_FILES]
         self.allowed_domains = tuple(i.value.lower() for i in policy.net.allowed_domains)
+        self.cred_re = False  # compiled on first use by _credential_tokens
 
     def _abs(self, target: str) -> str:
         if target.startswith("~/"):
@@ -155,7 +156,7 @@ class Context:
         """A credential path inside directory ``path`` (for tools that walk trees)."""
         for pat, src in self.deny_read:
             static = _static(pat)
-            if static != path and within(static, path) and path != "/" or (path == "/" and static != "/"):
+            if static != path and within(static, path):
                 return static
         return None
 
@@ -489,7 +490,7 @@ def check_pipe_to_shell(call, ctx):
             code_words = []
             if name in SHELLS or name in ("eval", "source", "."):
                 code_words = cmd.argv[1:]
-            elif name in ("python", "python3") or interpreter(name):
+            elif interpreter(name):
                 code_words = [w for w in cmd.argv[1:] if w.subs]
             for w in code_words:
                 inner = [cmds[i] for i in w.subs if i < len(cmds)]
@@ -535,13 +536,15 @@ def check_privilege(call, ctx):
 
 
 def _world_writable(mode: str) -> bool:
+    """777, 0666, a+w, o+rwx, ugo=rwx: every user may write."""
     if mode.isdigit():
-        return len(mode) >= 3 and mode[-1] in "2367"
-    return any(part[:part.find("+")].strip("ugo") == "" and "o" in (part[:part.find("+")] or "a")
-               and "w" in part[part.find("+"):]
-               or part.startswith("a+") and "w" in part
-               for part in mode.split(",") if "+" in part or "=" in part) or "o+w" in mode or "a+w" in mode \
-        or mode in ("+w", "ugo+rwx", "a=rwx", "ugo=rwx", "o=rwx")
+        return len(mode) >= 3 and bool(int(mode[-1]) & 2)
+    for clause in mode.split(","):
+        for op in "+=":
+            who, sep, perms = clause.partition(op)
+            if sep and "w" in perms and ("o" in who or "a" in who):
+                return True
+    return False
 
 
 def check_chmod_777(call, ctx):
@@ -596,22 +599,20 @@ _SEARCHERS = frozenset({"grep", "egrep", "fgrep", "rg", "ag", "ack", "ugrep", "z
 
 def check_credential_read(call, ctx):
     for path, mode, glob in call.files:
-        if glob is not None:
-            for pat, _src in ctx.deny_read:
-                rel = relation(glob, _static(pat), hidden_ok=True)
-                if "exact" in rel or "below" in rel:
-                    yield Hit(f"{call.tool} searches {_static(pat)}", None)
-                    break
-            else:
-                below = ctx.credentials_below(path) if path in (ctx.home, "/") or ctx.home.startswith(path + "/") else None
-                if below:
-                    yield Hit(f"{call.tool} searches {path}, which holds {below}", None, "ask")
+        direct = next((p for p in {path, ctx.facts.realpath(path)} if ctx.credential(p)), None)
+        if direct:
+            yield Hit(f"{call.tool} of {direct} (protected by {ctx.credential(direct)})", None)
             continue
-        for p in {path, ctx.facts.realpath(path)}:
-            src = ctx.credential(p)
-            if src:
-                yield Hit(f"{call.tool} of {p} (protected by {src})", None)
-                break
+        if glob is not None:
+            hit = next((_static(pat) for pat, _ in ctx.deny_read
+                        if {"exact", "below"} & relation(glob, _static(pat), hidden_ok=True)), None)
+            if hit:
+                yield Hit(f"{call.tool} {glob} reaches {hit}", None)
+                continue
+        if mode == "search" and (path == ctx.home or within(ctx.home, path)):
+            below = ctx.credentials_below(path)
+            if below:
+                yield Hit(f"{call.tool} searches {path}, which holds {below}", None, "ask")
     tokens = _credential_tokens(ctx)
     for cmd in call.commands:
         name = name_of(cmd)
@@ -656,9 +657,9 @@ def _credential_arg(fa, cmd, ctx):
 
 
 def _credential_tokens(ctx):
-    """One regex for credential paths as they appear inside interpreter code."""
-    if hasattr(ctx, "_cred_re"):
-        return ctx._cred_re
+    """One regex for credential paths as they appear inside interpreter code (cached on ctx)."""
+    if ctx.cred_re is not False:
+        return ctx.cred_re
     alts = []
     for pat, _ in ctx.deny_read:
         static = _static(pat)
@@ -667,8 +668,8 @@ def _credential_tokens(ctx):
             alts.append(r"(?<![\w.-])" + re.escape(rel) + r"(?![\w-])")
         elif static not in ("/", "/proc"):
             alts.append(re.escape(static) + r"(?![\w-])")
-    ctx._cred_re = re.compile("|".join(alts)) if alts else None
-    return ctx._cred_re
+    ctx.cred_re = re.compile("|".join(alts)) if alts else None
+    return ctx.cred_re
 
 
 def _write_hits(call, ctx, targets, verb):

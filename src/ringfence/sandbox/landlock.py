@@ -22,11 +22,14 @@ chain directories themselves, which get READ_DIR only. Consequences, all fail-cl
   (READ_DIR is hierarchical), but no file content under D can be read or executed.
 * Entries created later directly inside a chain directory (in ``/``, ``/home``, the home
   directory...) have no rule: they are not readable in this run. Create write roots
-  before building the rules.
+  before building the rules. A write root that holds a denied path is a chain
+  directory too: files created directly in it can be written but not read back.
 * Symlinks among the siblings get no rule: what they point to is judged where it lives.
   (The inner stage also opens rule paths with O_NOFOLLOW.)
-* A sibling that cannot be listed gets READ_DIR only; a path that does not exist in the
-  sandbox is skipped by the inner stage. Both only remove access.
+* A chain directory that cannot be listed gets READ_DIR only; a rule path that does not
+  exist in the sandbox is skipped by the inner stage. Both only remove access.
+* A denied path that does not exist yet is decomposed all the same, so it stays
+  unreadable if something creates it during the run.
 * Files cannot be renamed or linked out of a denied tree to become readable: with
   ABI >= 2 the kernel refuses any reparenting that gains rights (EXDEV), and ABI 1
   refuses every cross-directory rename or link.

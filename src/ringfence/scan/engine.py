@@ -79,27 +79,7 @@ class _Walker:
             return None
         try:
             data = os.read(fd, CHUNK)
-            if len(data) < CHUNK:
-                return data
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode):
-                self.add([walk.special(rel, "non-regular file")])
-                return None
-            if st.st_size > limit:
-                if sample is None:
-                    self.add([walk.too_large(rel, st.st_size, limit)])
-                    return None
-                self.add([walk.sampled(rel, st.st_size, sample)])
-                limit = sample
-            parts = [data]
-            got = len(data)
-            while got < limit:
-                more = os.read(fd, min(limit - got, 4 << 20))
-                if not more:
-                    break
-                parts.append(more)
-                got += len(more)
-            return b"".join(parts)
+            return data if len(data) < CHUNK else self.rest(fd, data, rel, limit, sample)
         except BlockingIOError:
             self.add([walk.special(rel, "FIFO")])
             return None
@@ -109,11 +89,33 @@ class _Walker:
         finally:
             os.close(fd)
 
+    def rest(self, fd: int, data: bytes, rel: str, limit: int, sample: int | None) -> bytes | None:
+        """The rest of a file whose first CHUNK bytes are ``data``, within ``limit``."""
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            self.add([walk.special(rel, "non-regular file")])
+            return None
+        if st.st_size > limit:
+            if sample is None:
+                self.add([walk.too_large(rel, st.st_size, limit)])
+                return None
+            self.add([walk.sampled(rel, st.st_size, sample)])
+            limit = sample
+        parts = [data]
+        got = len(data)
+        while got < limit:
+            more = os.read(fd, min(limit - got, 4 << 20))
+            if not more:
+                break
+            parts.append(more)
+            got += len(more)
+        return b"".join(parts)
+
     # -- entries ---------------------------------------------------------------------------------
 
     def file(self, path: str, rel: str, under: list) -> None:
-        mods = rules_for(rel, under)
         self.report.files_scanned += 1
+        mods = rules_for(rel, under)
         if mods:
             is_office = office in mods
             data = self.read(path, rel, OFFICE_LIMIT if is_office else CONFIG_LIMIT, None)
@@ -229,6 +231,7 @@ class _Walker:
     # -- the walk --------------------------------------------------------------------------------
 
     def walk(self) -> None:
+        by_name, by_suffix, add = _BY_NAME, _BY_SUFFIX, self.add
         stack = [(self.root, "", 0)]
         while stack:
             d, rel_d, depth = stack.pop()
@@ -236,36 +239,46 @@ class _Walker:
                 with os.scandir(d) as it:
                     entries = list(it)
             except OSError as e:
-                self.add([walk.unreadable(rel_d or ".", e)])
+                add([walk.unreadable(rel_d or ".", e)])
                 continue
             self.report.dirs_scanned += 1
             probe = "/" + rel_d + "/"
             under = [m for m in _UNDER if any(f in probe for f in m.UNDER)]
+            prefix = rel_d + "/" if rel_d else ""
             for e in entries:
                 name = e.name
-                rel = f"{rel_d}/{name}" if rel_d else name
+                rel = prefix + name
                 try:
-                    if e.is_symlink():
-                        self.symlink(e.path, rel)
+                    if e.is_file(follow_symlinks=False):
+                        dot = name.rfind(".")
+                        if under or name in by_name or (dot > 0 and name[dot:].lower() in by_suffix):
+                            self.file(e.path, rel, under)
+                        else:  # the common case, kept tight: one open, one read, one close
+                            self.report.files_scanned += 1
+                            data = self.read(e.path, rel, TEXT_LIMIT, SAMPLE)
+                            if data and b"\0" not in data[:BINARY_PROBE]:
+                                found = hidden_text.check(rel, data)
+                                if found:
+                                    add(found)
                     elif e.is_dir(follow_symlinks=False):
                         if name == ".git":
                             self.git_dir(e.path, rel)
                         elif name in VENDORED or os.path.exists(os.path.join(e.path, "pyvenv.cfg")):
-                            self.add([walk.vendored(rel)])
+                            add([walk.vendored(rel)])
                             if name == "node_modules":
                                 self.node_modules(e.path, rel, 0)
                         elif depth + 1 > MAX_DEPTH:
-                            self.add([walk.too_deep(rel, MAX_DEPTH)])
+                            add([walk.too_deep(rel, MAX_DEPTH)])
                         else:
                             stack.append((e.path, rel, depth + 1))
-                    elif e.is_file(follow_symlinks=False):
-                        self.file(e.path, rel, under)
+                    elif e.is_symlink():
+                        self.symlink(e.path, rel)
                     else:
                         mode = e.stat(follow_symlinks=False).st_mode
                         kind = "FIFO" if stat.S_ISFIFO(mode) else "socket" if stat.S_ISSOCK(mode) else "device file"
-                        self.add([walk.special(rel, kind)])
+                        add([walk.special(rel, kind)])
                 except OSError as err:
-                    self.add([walk.unreadable(rel, err)])
+                    add([walk.unreadable(rel, err)])
 
 
 def scan(path: str) -> Report:

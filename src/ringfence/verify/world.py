@@ -301,7 +301,7 @@ class World:
 
     def reset(self) -> None:
         """Back to the known state: fresh files, a live host process, zero hits."""
-        self._cleanup_extra()
+        self.remove_extra()
         mnt = os.path.join(self.root, "mnt")
         if os.path.ismount(mnt):
             subprocess.run(["umount", "-l", mnt], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -311,7 +311,7 @@ class World:
         self.services.reset()
         self._populate()
 
-    def _cleanup_extra(self) -> None:
+    def remove_extra(self) -> None:
         for p in self.extra_paths:
             if os.path.isdir(p) and not os.path.islink(p):
                 _force_rmtree(p)
@@ -332,7 +332,7 @@ class World:
             self.host_proc = None
 
     def close(self) -> None:
-        self._cleanup_extra()
+        self.remove_extra()
         self._stop_host_process()
         self.services.close()
         mnt = os.path.join(self.root, "mnt")

@@ -31,9 +31,11 @@ _INLINE = re.compile(r"(?<![\w`\\])!`([^`\n]+)`")
 def wants(rel: str) -> bool:
     if not rel.endswith(".md"):
         return False
+    if rel.endswith("SKILL.md"):
+        return rel.rpartition("/")[2] == "SKILL.md"
+    if ".claude/" not in rel:
+        return False
     parts = rel.split("/")
-    if parts[-1] == "SKILL.md":
-        return True
     return any(p == ".claude" and i + 1 < len(parts) - 1 and parts[i + 1] in _KINDS for i, p in enumerate(parts))
 
 

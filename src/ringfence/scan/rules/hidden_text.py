@@ -21,9 +21,14 @@ RULES = {
     "hidden.bidi": "Bidirectional control characters that reorder text on screen (Trojan Source)",
 }
 
-# UTF-8 lead bytes of every character below (tags and VS supplement share F3 A0).
-_PREFILTER = re.compile(rb"\xf3\xa0|\xe2\x80[\x8b-\x8d\xaa-\xae]|\xe2\x81[\xa0-\xa4\xa6-\xa9]"
-                        rb"|\xef\xbb\xbf|\xef\xb8[\x80-\x8f]|\xe1\xa0\x8e")
+# Byte-level prefilter, exactly as wide as check_text's rules (a property test holds it to
+# that): tag characters, bidi controls, a zero-width character right after an ASCII letter or
+# digit, or four invisible characters in a row. Emoji ZWJ sequences and Persian ZWNJ do not hit.
+_INV_BYTES = (rb"(?:\xe2\x80[\x8b-\x8d]|\xe2\x81[\xa0-\xa4]|\xef\xbb\xbf|\xe1\xa0\x8e|\xef\xb8[\x80-\x8f]"
+              rb"|\xf3\xa0[\x84-\x87][\x80-\xbf])")
+_PREFILTER = re.compile(rb"\xf3\xa0[\x80\x81]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]"
+                        rb"|[A-Za-z0-9](?:\xe2\x80[\x8b-\x8d]|\xe2\x81[\xa0-\xa4]|\xef\xbb\xbf|\xe1\xa0\x8e)"
+                        rb"|" + _INV_BYTES + rb"{4}")
 _TAGS = re.compile("[\U000E0000-\U000E007F]+")
 _FLAG_TAGS = re.compile("[\U000E0030-\U000E0039\U000E0061-\U000E007A]{1,7}\U000E007F")
 _INVISIBLE = "\u200b\u200c\u200d\u2060-\u2064\ufeff\u180e\ufe00-\ufe0f\U000E0100-\U000E01EF"

@@ -35,6 +35,8 @@ _HIDDEN_HTML = re.compile(
 
 
 def wants(rel: str) -> bool:
+    if "/." not in "/" + rel.rpartition("/")[0]:  # every instruction directory is a dot-directory
+        return rel.rpartition("/")[2] in NAMES
     parts = rel.split("/")
     if parts[-1] in NAMES:
         return True

@@ -40,6 +40,8 @@ _EXPR = re.compile(r"\$\{\{(.*?)\}\}", re.S)
 
 
 def wants(rel: str) -> bool:
+    if ".github/workflows/" not in rel and not rel.endswith(("action.yml", "action.yaml")):
+        return False
     parts = rel.split("/")
     return (len(parts) >= 3 and parts[-3:-1] == [".github", "workflows"] and rel.endswith(SUFFIXES)) or \
         parts[-1] in ("action.yml", "action.yaml")
