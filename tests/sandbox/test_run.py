@@ -323,3 +323,42 @@ def test_profile_paranoid_hides_home_but_tools_still_run(world):
     res = results(r.stdout)
     assert res["note"] != "0" and "PUBLIC-NOTE" not in r.stdout
     assert res["git"] == "ok" and res["py"] == "ok" and res["write"] == "ok", r.stdout + r.stderr
+
+
+def test_terminal_kept_but_tiocsti_injection_refused(world):
+    """A TUI keeps its terminal (isatty, window size); typing into it with TIOCSTI is refused."""
+    import pty
+    script = ("import fcntl, os, struct, sys, termios\n"
+              "print('tty', os.isatty(0), flush=True)\n"
+              "ws = fcntl.ioctl(0, termios.TIOCGWINSZ, b'\\0' * 8)\n"
+              "print('winsz', struct.unpack('HHHH', ws)[:2], flush=True)\n"
+              "try:\n"
+              "    fcntl.ioctl(0, termios.TIOCSTI, b'X')\n"
+              "    print('tiocsti LEAK', flush=True)\n"
+              "except OSError as e:\n"
+              "    print('tiocsti refused', e.errno, flush=True)\n")
+    master, slave = pty.openpty()
+    import fcntl
+    import struct
+    import termios
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 101, 0, 0))
+    p = subprocess.Popen(RINGFENCE + ["run", "--", PY, "-I", "-S", "-c", script], cwd=world.proj, env=world.env(),
+                         stdin=slave, stdout=slave, stderr=slave, start_new_session=True)
+    os.close(slave)
+    out = b""
+    deadline = time.time() + 60
+    while p.poll() is None or True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+        if time.time() > deadline:
+            break
+    p.wait(timeout=30)
+    os.close(master)
+    text = out.decode(errors="replace")
+    assert "tty True" in text and "winsz (33, 101)" in text, text
+    assert "tiocsti refused 1" in text and "LEAK" not in text, text

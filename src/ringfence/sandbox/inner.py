@@ -293,6 +293,10 @@ def open_listeners(listen) -> list:
 
 def start_bridge(listeners: list, unix_path: str) -> int:
     """Fork the bridge process and return its pid. The child never returns and never execs."""
+    # Load ctypes and resource before the fork, once: the child then has little to do
+    # while the command starts on the same CPUs.
+    import resource  # noqa: F401
+    _Api.get()
     parent = os.getpid()
     try:
         pid = os.fork()

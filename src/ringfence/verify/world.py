@@ -109,9 +109,15 @@ def build_template(path: str) -> str:
     if git:
         env = {"PATH": BASE_PATH, "HOME": path, "GIT_CONFIG_NOSYSTEM": "1"}
         ident = ["-c", "user.name=verify", "-c", "user.email=verify@example.invalid", "-c", "init.defaultBranch=main"]
-        for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "initial commit"]):
+        for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "initial commit"], ["gc", "-q", "--prune=now"]):
             subprocess.run([git, *ident, *args], cwd=project, env=env, check=True,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # Small and quick to copy for every run: no sample hooks, no empty object dirs.
+        for p in glob.glob(os.path.join(project, ".git", "hooks", "*.sample")):
+            os.unlink(p)
+        for d in glob.glob(os.path.join(project, ".git", "objects", "??")):
+            if not os.listdir(d):
+                os.rmdir(d)
     else:
         os.makedirs(os.path.join(project, ".git", "hooks"))
         with open(os.path.join(project, ".git", "config"), "w") as f:
@@ -210,7 +216,8 @@ class World:
         with open(os.path.join(self.outside, "notes.txt"), "w") as f:
             f.write("a directory outside home and project\n")
         os.makedirs(os.path.join(self.root, "mnt"), exist_ok=True)
-        self._start_host_process()
+        if self.host_proc is None:
+            self._start_host_process()
 
     def _start_host_process(self) -> None:
         self.host_proc = subprocess.Popen(
@@ -307,7 +314,8 @@ class World:
             subprocess.run(["umount", "-l", mnt], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for p in (self.home, self.outside):
             _force_rmtree(p)
-        self._stop_host_process()
+        if not self.host_alive():
+            self._stop_host_process()
         self.services.reset()
         self._populate()
 
