@@ -338,12 +338,13 @@ def test_bridge_holds_no_stdio_is_confined_and_dies_with_the_command(tmp_path, e
     proc = start_inner(spec, stdin=subprocess.PIPE)
     try:
         line = proc.stdout.readline().split()
-        assert len(line) == 1, "the bridge is the command's only child"
-        bridge = int(line[0])
+        assert line == [], "the bridge is not a child of the command (a wait(-1) loop must not see it)"
+        bridge = _bridge_of(proc.pid)
         command_stdio = {os.readlink(f"/proc/{proc.pid}/fd/{fd}") for fd in (0, 1, 2)}
         bridge_fds = {os.readlink(f"/proc/{bridge}/fd/{fd}") for fd in os.listdir(f"/proc/{bridge}/fd")}
         assert not bridge_fds & command_stdio
-        assert bridge_fds - {"/dev/null"} and all(f.startswith("socket:") for f in bridge_fds - {"/dev/null"})
+        rest = bridge_fds - {"/dev/null", "anon_inode:[pidfd]"}   # the pidfd watches the command
+        assert rest and all(f.startswith("socket:") for f in rest)
         with open(f"/proc/{bridge}/status") as f:
             status = dict(line.split(":\t", 1) for line in f.read().splitlines() if ":\t" in line)
         assert status["NoNewPrivs"].strip() == "1"
@@ -362,6 +363,25 @@ def test_bridge_holds_no_stdio_is_confined_and_dies_with_the_command(tmp_path, e
     assert not _alive(bridge)
 
 
+def _bridge_of(command_pid: int) -> int:
+    """The bridge forked by the inner stage that became ``command_pid``: same command line
+    as the inner stage (it never execs), another pid."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for name in os.listdir("/proc"):
+            if not name.isdigit() or int(name) == command_pid:
+                continue
+            try:
+                with open(f"/proc/{name}/cmdline", "rb") as f:
+                    argv = f.read().split(b"\0")
+            except OSError:
+                continue
+            if INNER.encode() in argv and _alive(int(name)):
+                return int(name)
+        time.sleep(0.05)
+    raise AssertionError("no bridge process found")
+
+
 def _alive(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat") as f:
@@ -370,7 +390,7 @@ def _alive(pid: int) -> bool:
         return False
 
 
-# ---------------------------------------------------------------- which file bwrap runs
+# ---------------------------------------------------------------- bytecode
 
 def _load_copy(tmp_path):
     import importlib.util
@@ -384,28 +404,10 @@ def _load_copy(tmp_path):
     return src, module
 
 
-def test_script_path_uses_current_bytecode_only(tmp_path):
-    import py_compile
-    src, module = _load_copy(tmp_path)
-    assert module.script_path() == str(src)                       # no bytecode yet
-    cache = tmp_path / "cache"
-    cache.mkdir()
-    private = module.script_path(str(cache))
-    assert private.startswith(str(cache)) and private.endswith(".pyc")
-    assert module.script_path(str(cache)) == private              # reused, still current
-    pycache = py_compile.compile(str(src))
-    assert module.script_path(str(cache)) == pycache              # the package's own wins
-    with open(src, "a") as f:
-        f.write("\n# edited\n")
-    os.utime(src, (1, 1))
-    assert module.script_path() == str(src)                       # stale bytecode is never run
-    assert module.script_path(str(cache)) not in (pycache, str(src))  # recompiled privately
-
-
 def test_bytecode_runs_the_same(tmp_path):
-    src, module = _load_copy(tmp_path)
-    pyc = module.script_path(str(tmp_path))
-    assert pyc.endswith(".pyc")
+    import py_compile
+    src, _module = _load_copy(tmp_path)
+    pyc = py_compile.compile(str(src), cfile=str(tmp_path / "inner.pyc"))
     spec = make_spec(tmp_path, ["sh", "-c", "echo $X; exit 7"], env={"PATH": "/usr/bin:/bin", "X": "from pyc"})
     data = marshal.dumps(spec)
     fd = os.memfd_create("spec")

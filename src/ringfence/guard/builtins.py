@@ -109,8 +109,8 @@ class Context:
         self.allow_read = [p.pattern.rstrip("/") or "/" for p in policy.fs.allow_read]
         self.deny_write = [(p.pattern.rstrip("/") or "/", p.source) for p in policy.fs.deny_write]
         self.critical = {}
-        for label, base in (("the project root", self.project), ("the working directory", self.cwd),
-                            ("the home directory", self.home)):
+        for label, base in (("the home directory", self.home), ("the project root", self.project),
+                            ("the working directory", self.cwd)):
             for i, a in enumerate(ancestors(base)):
                 self.critical.setdefault(a, label if i == 0 else f"a parent of {label}")
         self.critical["/"] = "the filesystem root"

@@ -164,7 +164,11 @@ def inner_spec(plan, policy, *, disable: frozenset[str] = frozenset()) -> dict:
         rules = build_rules(["/"], ["/"], [], [], abi)
     else:
         write_roots = list(plan.write_roots) + ["/tmp", "/var/tmp", "/dev/shm"]
-        rules = build_rules(["/"], write_roots, plan.hidden, plan.readable, abi)
+        # A denied path inside a write root is hidden by its mount only: Landlock would have
+        # to decompose the write root, and files created in it later could not be read back.
+        hidden = [h for h in plan.hidden
+                  if not any(h == r or h.startswith(r.rstrip("/") + "/") for r in write_roots)]
+        rules = build_rules(["/"], write_roots, hidden, plan.readable, abi)
     spec["landlock"] = rules.to_spec()
     if "seccomp" in disable:
         import struct

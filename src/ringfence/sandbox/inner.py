@@ -22,8 +22,8 @@ half-close, to a fresh connection to the host proxy's unix socket (bind-mounted 
 It uses one thread per direction: no fork per connection, and ``os.splice`` moves the
 bytes inside the kernel with the GIL released, so hundreds of connections and full
 throughput cost little. It is non-dumpable, holds none of the command's fds, confines
-itself with a Landlock ruleset that grants nothing, dies with the command
-(PR_SET_PDEATHSIG) and never execs. A proxy that cannot be reached means the TCP
+itself with a Landlock ruleset that grants nothing, is not the command's child (it is
+reparented to the sandbox's pid 1), exits when the command exits (pidfd) and never execs. A proxy that cannot be reached means the TCP
 connection is closed at once: no network, never another route.
 
 This file is a self-contained script: stdlib only, never the ringfence package (there
@@ -292,37 +292,55 @@ def open_listeners(listen) -> list:
 
 
 def start_bridge(listeners: list, unix_path: str) -> int:
-    """Fork the bridge process and return its pid. The child never returns and never execs."""
+    """Fork the bridge process and return the pid of the (already reaped) intermediate.
+
+    The bridge is a grandchild: it is reparented to the sandbox's pid 1, so the command
+    never sees it as a child (a ``wait(-1)`` loop in the command is not held up by it).
+    It exits when the command exits (it watches a pidfd of the command), and the pid
+    namespace takes it down with everything else when the sandbox ends.
+    """
     # Load ctypes and resource before the fork, once: the child then has little to do
     # while the command starts on the same CPUs.
     import resource  # noqa: F401
+    import select  # noqa: F401
     _Api.get()
-    parent = os.getpid()
     try:
+        pidfd = os.pidfd_open(os.getpid())
         pid = os.fork()
     except OSError as e:
         raise InnerError(f"cannot start the proxy bridge: {e.strerror}",
                          fix="the sandbox may have hit a process limit; run `ringfence doctor`") from None
     if pid == 0:
         try:
-            _bridge_main(listeners, unix_path, parent)
+            if os.fork() != 0:
+                os._exit(0)
+            _bridge_main(listeners, unix_path, pidfd)
         except InnerError as e:
             _say(f"ringfence: proxy bridge: {e.cause}; the sandbox has no network\n")
+        except OSError:
+            pass
         finally:
             os._exit(1)
+    os.close(pidfd)
+    os.waitpid(pid, 0)
     return pid
 
 
-def _bridge_main(listeners: list, unix_path: str, parent: int) -> None:
-    import _signal
+def _watch_command(pidfd: int) -> None:
+    """Exit the bridge as soon as the command has exited."""
+    import select
+    try:
+        select.select([pidfd], [], [])
+    finally:
+        os._exit(0)
+
+
+def _bridge_main(listeners: list, unix_path: str, pidfd: int) -> None:
     import _socket  # noqa: F401  (everything the relay uses is loaded before Landlock)
     import _thread
     import errno  # noqa: F401
     import resource
     import time  # noqa: F401
-    _prctl(PR_SET_PDEATHSIG, _signal.SIGKILL, what="PR_SET_PDEATHSIG")
-    if os.getppid() != parent:           # the command is already gone
-        return
     _prctl(PR_SET_DUMPABLE, 0, what="PR_SET_DUMPABLE")    # no ptrace, no /proc/<pid>/mem or fd
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     try:                                 # 500 connections need about 3000 fds
@@ -338,8 +356,9 @@ def _bridge_main(listeners: list, unix_path: str, parent: int) -> None:
         restrict_landlock(handled_access_fs(abi), ())
     for fd in (0, 1, 2):                 # never hold the command's stdio
         os.dup2(null, fd)
-    close_fds(keep=[s.fileno() for s in listeners])
+    close_fds(keep=[s.fileno() for s in listeners] + [pidfd])
     _thread.stack_size(256 << 10)
+    _thread.start_new_thread(_watch_command, (pidfd,))
     for sock in listeners[1:]:
         _thread.start_new_thread(_accept_loop, (sock, unix_path))
     _accept_loop(listeners[0], unix_path)
@@ -540,45 +559,6 @@ def _say(text: str) -> None:
         os.write(2, text.encode("utf-8", "replace"))
     except OSError:
         pass
-
-
-def script_path(cache_dir: str | None = None) -> str:
-    """For the outer: the file bwrap should run.
-
-    Compiling this file costs about 5 ms per run, so prefer bytecode that is current for
-    this interpreter and this source: the package's own __pycache__ entry, else one kept
-    in ``cache_dir`` (a private directory of the caller's, compiled there on a miss).
-    Falls back to the source file.
-    """
-    import importlib.util
-    source = os.path.abspath(__file__)
-    try:
-        st = os.stat(source)
-    except OSError:
-        return source
-    want = (importlib.util.MAGIC_NUMBER, 0, int(st.st_mtime) & 0xFFFFFFFF, st.st_size & 0xFFFFFFFF)
-
-    def current(path: str) -> bool:
-        try:
-            with open(path, "rb") as f:
-                header = f.read(16)
-        except OSError:
-            return False
-        return (header[:4],) + tuple(int.from_bytes(header[i:i + 4], "little") for i in (4, 8, 12)) == want
-
-    cached = importlib.util.cache_from_source(source)
-    if current(cached):
-        return cached
-    if cache_dir is None:
-        return source
-    private = os.path.join(cache_dir, f"inner.{sys.implementation.cache_tag}.pyc")
-    if not current(private):
-        import py_compile
-        try:
-            py_compile.compile(source, cfile=private, doraise=True)
-        except (OSError, py_compile.PyCompileError):
-            return source
-    return private
 
 
 def main(argv: list) -> int:

@@ -149,6 +149,9 @@ def build_plan(policy: Policy, argv: list[str], *, sandbox_id: str,
         if any(_within(p, h) for h, _ in hidden):
             put(p, "ro", "ringfence's own runtime (Python interpreter and package)")
             readable.append(p)
+    own = _real(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))   # the ringfence package
+    if any(_within(own, r) for r, _, _ in write_roots):
+        put(own, "ro", "ringfence's own code cannot be changed from inside (self-tampering)")
 
     # -- protection inside writable roots: protected names and denied writes
     def protect(path: str, why: str, is_dir_name: bool, root: str) -> None:

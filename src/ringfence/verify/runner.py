@@ -18,18 +18,15 @@ prints a start token, so a sandbox that never ran the command is an error, not a
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import signal
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ringfence.verify.backends import Backend
 from ringfence.verify.driver import DRIVER_ERROR
+from ringfence.verify.forkserver import ForkServer
 from ringfence.verify.hints import hint
 from ringfence.verify.probes.model import Changed, Observation, Probe, fill
 from ringfence.verify.result import ProbeResult, SuiteResult
@@ -84,19 +81,35 @@ class Runner:
         self.timeout = timeout
         self._template = ""
         self._suite_dir = ""
+        self._server: ForkServer | None = None
         self._seq = 0
         self._lock = threading.Lock()
 
     # -- the suite
 
-    def run(self, probes, *, machine: dict | None = None, on_result=None) -> SuiteResult:
-        from ringfence.verify.machine import machine_info
-        start = time.monotonic()
+    def __enter__(self) -> "Runner":
         os.makedirs(self.base, mode=0o700, exist_ok=True)
         self._suite_dir = os.path.join(self.base, f"suite-{os.getpid()}-{os.urandom(3).hex()}")
         os.makedirs(self._suite_dir, mode=0o700)
         try:
             self._template = build_template(os.path.join(self._suite_dir, "template"))
+            self._server = ForkServer.start(os.path.join(self._suite_dir, "fork.sock"))
+        except BaseException:
+            shutil.rmtree(self._suite_dir, ignore_errors=True)
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        shutil.rmtree(self._suite_dir, ignore_errors=True)
+
+    def run(self, probes, *, machine: dict | None = None, on_result=None) -> SuiteResult:
+        """Run every probe (in parallel, ``jobs`` at a time) and return the suite's result."""
+        from ringfence.verify.machine import machine_info
+        start = time.monotonic()
+        with self:
             with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="verify") as pool:
                 futures = [pool.submit(self.run_probe, p) for p in probes]
                 results = []
@@ -105,8 +118,6 @@ class Runner:
                     results.append(r)
                     if on_result:
                         on_result(r)
-        finally:
-            shutil.rmtree(self._suite_dir, ignore_errors=True)
         return SuiteResult(
             backend=self.backend.name, backend_version=self.backend.version(), profile=self.profile,
             layers=tuple(L for L in self.backend.layers if L not in self.weaken), results=results,
@@ -223,37 +234,30 @@ class Runner:
                       values["blocked_name"]]
         job = {"backend": mode, "argv": wrapped, "cwd": world.project, "env": env, "home": world.home,
                "project": world.project, "root": world.root, "profile": self.profile,
-               "disable": sorted(disable), "allow_domains": allow,
-               "netns_fd": world.services.netns_fd, "secret_fd": None, "tty_fd": None}
+               "disable": sorted(disable), "allow_domains": allow}
         secret_r, secret_w = os.pipe()
         os.write(secret_w, world.fd_secret())
         os.close(secret_w)
-        job["secret_fd"] = secret_r
-        pass_fds = [secret_r] + ([world.services.netns_fd] if world.services.netns_fd is not None else [])
+        out_r, out_w = os.pipe2(os.O_CLOEXEC)
+        err_r, err_w = os.pipe2(os.O_CLOEXEC)
+        fds = {"stdout": out_w, "stderr": err_w, "secret_fd": secret_r}
+        if world.services.netns_fd is not None:
+            fds["netns_fd"] = world.services.netns_fd
         master = slave = None
         if probe.tty:
             master, slave = os.openpty()
-            job["tty_fd"] = slave
-            pass_fds.append(slave)
+            fds["tty_fd"] = slave
         t0 = time.monotonic()
-        timed_out = False
         try:
-            proc = subprocess.Popen([sys.executable, "-I", "-m", "ringfence.verify.driver", json.dumps(job)],
-                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                    pass_fds=pass_fds, start_new_session=True, env=env)
+            child = self._server.spawn(job, fds)
         finally:
-            os.close(secret_r)
-            if slave is not None:
-                os.set_blocking(slave, False)
+            for fd in (secret_r, out_w, err_w):
+                os.close(fd)
         try:
-            out, err = proc.communicate(timeout=self.timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except OSError:
-                pass
-            out, err = proc.communicate()
+            out, err, status, timed_out = child.collect(out_r, err_r, self.timeout)
+        finally:
+            os.close(out_r)
+            os.close(err_r)
         tty = b""
         for fd in (slave, master):
             if fd is not None:
@@ -268,7 +272,7 @@ class Runner:
         started = start_token in stderr
         stderr = stderr.replace(start_token + "\n", "", 1)
         changed = frozenset(k for k, (p, ex) in watched.items() if world.signature(p, ex) != before[k])
-        obs = Observation(stdout=stdout, stderr=stderr, status=proc.returncode, changed=changed,
+        obs = Observation(stdout=stdout, stderr=stderr, status=status, changed=changed,
                           hits=world.services.hits(), host_alive=world.host_alive(),
                           tty=tty.decode("utf-8", "replace"), canaries=world.canaries(), values=values,
                           timed_out=timed_out)
@@ -276,11 +280,11 @@ class Runner:
         effect, evidence = probe.outcome(obs)
         canaries = world.canaries()
         error = None
-        if proc.returncode == DRIVER_ERROR or not started:
+        if status == DRIVER_ERROR or not started:
             error = ("the command was never started: " if not started else "") + (
-                redact(stderr, canaries) or f"exit status {proc.returncode}")
+                redact(stderr, canaries) or f"exit status {status}")
             if effect:                          # it leaked anyway: a leak is a leak
                 error = None
-        return {"effect": effect, "evidence": evidence, "status": proc.returncode, "error": error,
+        return {"effect": effect, "evidence": evidence, "status": status, "error": error,
                 "hint": hint(stdout, stderr), "tail": redact(stderr or stdout, canaries),
                 "seconds": time.monotonic() - t0, "timed_out": timed_out}

@@ -21,14 +21,33 @@ RULES = {
     "hidden.bidi": "Bidirectional control characters that reorder text on screen (Trojan Source)",
 }
 
-# Byte-level prefilter, exactly as wide as check_text's rules (a property test holds it to
-# that): tag characters, bidi controls, a zero-width character right after an ASCII letter or
-# digit, or four invisible characters in a row. Emoji ZWJ sequences and Persian ZWNJ do not hit.
+# Byte-level prefilter, at least as wide as check_text's rules (a property test holds it to
+# that) and cheap: ASCII-only data is skipped outright; otherwise each candidate character is
+# looked at where it stands. Tag characters and bidi controls always count; a zero-width
+# character counts right after an ASCII letter or digit, or at the start of a run of four
+# invisible characters. Emoji ZWJ sequences and Persian ZWNJ do not reach check_text.
 _INV_BYTES = (rb"(?:\xe2\x80[\x8b-\x8d]|\xe2\x81[\xa0-\xa4]|\xef\xbb\xbf|\xe1\xa0\x8e|\xef\xb8[\x80-\x8f]"
               rb"|\xf3\xa0[\x84-\x87][\x80-\xbf])")
-_PREFILTER = re.compile(rb"\xf3\xa0[\x80\x81]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]"
-                        rb"|[A-Za-z0-9](?:\xe2\x80[\x8b-\x8d]|\xe2\x81[\xa0-\xa4]|\xef\xbb\xbf|\xe1\xa0\x8e)"
-                        rb"|" + _INV_BYTES + rb"{4}")
+_CANDIDATE = re.compile(rb"(\xf3\xa0[\x80\x81]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9])|" + _INV_BYTES)
+_RUN4 = re.compile(_INV_BYTES + rb"{4}")
+_ALNUM = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+_VARIATION_LEADS = (b"\xef\xb8", b"\xf3\xa0")
+
+
+def _suspect(data: bytes) -> bool:
+    if data.isascii():
+        return False
+    for m in _CANDIDATE.finditer(data):
+        if m.group(1):
+            return True
+        at = m.start()
+        if at and data[at - 1] in _ALNUM and not m.group().startswith(_VARIATION_LEADS):
+            return True
+        if _RUN4.match(data, at):
+            return True
+    return False
+
+
 _TAGS = re.compile("[\U000E0000-\U000E007F]+")
 _FLAG_TAGS = re.compile("[\U000E0030-\U000E0039\U000E0061-\U000E007A]{1,7}\U000E007F")
 _INVISIBLE = "\u200b\u200c\u200d\u2060-\u2064\ufeff\u180e\ufe00-\ufe0f\U000E0100-\U000E01EF"
@@ -41,7 +60,7 @@ LONG_RUN = 8
 
 
 def check(rel: str, data: bytes) -> list[Finding]:
-    if not _PREFILTER.search(data):
+    if not _suspect(data):
         return []
     return check_text(rel, decode(data))
 
