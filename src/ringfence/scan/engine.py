@@ -255,7 +255,20 @@ class _Walker:
                             self.file(e.path, rel, under)
                         else:  # the common case, kept tight: one open, one read, one close
                             self.report.files_scanned += 1
-                            data = self.read(e.path, rel, TEXT_LIMIT, SAMPLE)
+                            try:
+                                fd = os.open(e.path, _OPEN_FLAGS)
+                            except OSError:
+                                data = self.read(e.path, rel, TEXT_LIMIT, SAMPLE)  # reports why
+                            else:
+                                try:
+                                    data = os.read(fd, CHUNK)
+                                    if len(data) == CHUNK:
+                                        data = self.rest(fd, data, rel, TEXT_LIMIT, SAMPLE)
+                                except BlockingIOError:
+                                    add([walk.special(rel, "FIFO")])
+                                    data = None
+                                finally:
+                                    os.close(fd)
                             if data and b"\0" not in data[:BINARY_PROBE]:
                                 found = hidden_text.check(rel, data)
                                 if found:
