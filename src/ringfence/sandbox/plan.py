@@ -118,6 +118,9 @@ def build_plan(policy: Policy, argv: list[str], *, sandbox_id: str,
     for it in fs.allow_write:
         pat = it.pattern.rstrip("/") or "/"
         if pat == "/" or pat == policy.home.rstrip("/"):
+            if it.source == "project directory":
+                raise PolicyError(f"the project directory would be {pat}: ringfence will not make all of it writable",
+                                  fix="run from a project directory, or pass --project DIR")
             raise PolicyError("refusing to make this whole tree writable", file=it.source, value=it.pattern,
                               fix="allow a narrower directory")
         found = _expand([it], notes, "allowWrite")
