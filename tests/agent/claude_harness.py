@@ -30,6 +30,7 @@ from fake_anthropic import FakeAnthropic, Turn
 DEFAULT_ALLOW = ["Bash", "Read", "Edit", "Write"]
 RUN_TIMEOUT_S = 240
 JAIL_MAX_FILE_KB = 512 * 1024  # no single file over 512 MiB from inside the jail
+JAIL_UID = 1000  # the client's uid inside the jail (the caller's own uid outside)
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,9 @@ def jail_argv(*, binds: Sequence[Path], ro_binds: Sequence[Path], socket_path: s
               cwd: Path) -> list[str]:
     """bwrap prefix: read-only host, empty /root /home /tmp, own network with a bridge to the API.
 
-    The client is root only inside a user namespace of its own with every capability dropped, so
-    /proc/sysrq-trigger, mknod, sysctl or mount do nothing to the host. ``binds`` are writable;
+    The client runs as an ordinary uid (JAIL_UID) in a user namespace of its own, without any
+    capability, so it cannot remount the read-only host, write /proc/sysrq-trigger or sysctl, and
+    a sandbox of its own (Claude Code's bubblewrap) can still nest inside. ``binds`` are writable;
     ``ro_binds`` come after them so a read-only file inside a writable directory stays read-only.
     """
     bwrap, socat, bash = shutil.which("bwrap"), shutil.which("socat"), shutil.which("bash")
@@ -105,7 +107,8 @@ def jail_argv(*, binds: Sequence[Path], ro_binds: Sequence[Path], socket_path: s
                              "fix: `make system` installs bubblewrap and socat")
     argv = [str(bwrap), "--ro-bind", "/", "/", "--tmpfs", "/root", "--tmpfs", "/home", "--tmpfs", "/tmp",
             "--tmpfs", "/var/tmp", "--dev", "/dev", "--proc", "/proc",
-            "--unshare-user", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+            "--unshare-user", "--uid", str(JAIL_UID), "--gid", str(JAIL_UID),
+            "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
             "--cap-drop", "ALL", "--new-session", "--die-with-parent"]
     for path in binds:
         argv += ["--bind", str(path), str(path)]

@@ -74,7 +74,7 @@ def test_init_hook_denies_rm_home_and_key_read(run_claude, tmp_path: Path):
     env = {"PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}", "XDG_STATE_HOME": str(state)}
     # Control first, in the same HOME: Claude Code alone lets the key be read (Read is allowed).
     plain, plain_server = run_claude(script(control), control, home, env=env, binds=[state])
-    assert KEY.strip() in plain_server.tool_results()[(2, 0)].content
+    assert "DECOY-KEY-7731" in plain_server.tool_results()[(2, 0)].content
 
     result, server = run_claude(script(guarded), guarded, home, env=env, binds=[state])
     results = server.tool_results()

@@ -18,7 +18,7 @@ CASES = {
          "rsync -a --delete empty/ ~/"],
         ["rm -rf node_modules", "rm -rf ./build dist", "rm -rf /tmp/build", "rm -f ~/.cache/x.log",
          "rm -rf $PROJECT/src/generated", "find . -name node_modules -prune -exec rm -rf {} +",
-         "find . -name '*.pyc' -delete", "rm -rf ~/.cache/pip", "rm -rf /tmp/*", "rm ~/notes.txt",
+         "find . -name '*.pyc' -delete", "rm -rf ~/.cache/pip", "rm -rf /var/tmp/*", "rm ~/notes.txt",
          "echo 'rm -rf ~'", "grep 'rm -rf' *.sh", "git commit -m 'rm -rf ~ was a bad idea'"]),
     "git-force-push": (
         ["git push --force", "git push -f origin main", "git push origin +main", "git push --force origin feature/x",

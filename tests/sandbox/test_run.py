@@ -362,3 +362,14 @@ def test_terminal_kept_but_tiocsti_injection_refused(world):
     text = out.decode(errors="replace")
     assert "tty True" in text and "winsz (33, 101)" in text, text
     assert "tiocsti refused 1" in text and "LEAK" not in text, text
+
+
+def test_bwrap_setup_failure_is_exit_3_not_the_commands_status(world):
+    from ringfence.policy import load_policy
+    from ringfence.sandbox import compiled
+    from ringfence.sandbox.launch import run_compiled
+    pol = load_policy(str(world.proj), home=str(world.home))
+    c = compiled.compile_run(pol, ["sh", "-c", "exit 1"])
+    assert run_compiled(c, world.env()) == 1                      # control: the command's own 1
+    c["args"] = c["args"] + ["--bind", str(world.root / "does-not-exist"), "/x"]
+    assert run_compiled(c, world.env()) == 3

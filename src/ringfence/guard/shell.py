@@ -454,7 +454,7 @@ class _Walker:
                 elif op == "<<<":
                     chars = self._chars(c, frame, ctx, quoted=False, subs=[])
                     body = "".join(UNKNOWN if k == 2 else ch for ch, k in chars)
-                else:
+                elif target is None:  # tree-sitter may hang the next redirect's fd here too: keep the first
                     ws = self._expand(c, frame, ctx)
                     target = ws[0] if len(ws) == 1 else Word(UNKNOWN, self._text(c))
             out.append(Redirect(op or "<<", fd, target, body))

@@ -581,6 +581,12 @@ def main(argv: list) -> int:
         except OSError as e:
             raise InnerError(f"cannot enter the working directory {spec['cwd']}: {e.strerror}",
                              fix="run from a directory the sandbox policy makes visible") from None
+        ready = spec.get("ready_fd")
+        if ready is not None:            # tell the launcher every layer is in place
+            try:
+                os.write(ready, b"1")
+            except OSError:
+                pass
         close_fds()
     except InnerError as e:
         _say(f"ringfence: {e.cause}\n  fix: {e.fix}\n")

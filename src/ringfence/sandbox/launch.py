@@ -196,6 +196,7 @@ def run_compiled(c: dict, environ) -> int:
     run_dir = os.path.join(base, sandbox_id)
     os.mkdir(run_dir, 0o700)
     info_r, info_w = os.pipe2(os.O_CLOEXEC)
+    ready_r, ready_w = os.pipe2(os.O_CLOEXEC)   # the inner stage writes "1" once every layer is on
     args = [run_dir if a == RUN_DIR else str(info_w) if a == INFO_FD else a for a in c["args"]]
     spec = dict(c["spec"])
     spec["env"] = build_env(c["env"], environ, sandbox_id)
@@ -213,8 +214,9 @@ def run_compiled(c: dict, environ) -> int:
     old = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGQUIT, signal.SIGTTOU)}
     spec["default_signals"] = [s for s in (signal.SIGINT, signal.SIGQUIT)
                                if old[s] in (signal.SIG_DFL, signal.default_int_handler)]
+    spec["ready_fd"] = ready_w
     spec_fd = _memfd("ringfence-spec", marshal.dumps(spec))
-    for fd in (args_fd, spec_fd, info_w):
+    for fd in (args_fd, spec_fd, info_w, ready_w):
         os.set_inheritable(fd, True)
     try:   # posix_spawn (vfork) is much cheaper than forking this interpreter
         pid = os.posix_spawn(bwrap, [bwrap, "--args", str(args_fd), "--", *INNER_ARGV, str(spec_fd)], {})
@@ -222,7 +224,7 @@ def run_compiled(c: dict, environ) -> int:
         raise SandboxError(f"cannot start bubblewrap ({bwrap}): {e.strerror}",
                            fix="reinstall bubblewrap; `ringfence doctor` checks it") from None
     finally:
-        for fd in (args_fd, spec_fd, info_w):
+        for fd in (args_fd, spec_fd, info_w, ready_w):
             os.close(fd)
 
     child = {"pid": 0}
@@ -249,6 +251,15 @@ def run_compiled(c: dict, environ) -> int:
             if wpid == pid:
                 status = os.waitstatus_to_exitcode(st)
                 status = 128 - status if status < 0 else status
+                os.set_blocking(ready_r, False)
+                try:
+                    started = os.read(ready_r, 1) == b"1"
+                except BlockingIOError:
+                    started = False
+                if not started and status != 3:
+                    sys.stderr.write("ringfence: bubblewrap could not set up the sandbox (its message is above); "
+                                     "the command did not run\n  fix: run `ringfence doctor`\n")
+                    status = 3
                 break
             if proxy and wpid == proxy:
                 proxy = 0
@@ -271,6 +282,7 @@ def run_compiled(c: dict, environ) -> int:
         finally:
             os.close(death_w)
         os.close(info_r)
+        os.close(ready_r)
     return status
 
 

@@ -227,8 +227,11 @@ class ForkServer:
 
     @classmethod
     def start(cls, path: str) -> "ForkServer":
+        # A minimal environment: the user's own variables (and secrets) never enter it;
+        # each run gets the world's environment.
+        env = {"PATH": os.defpath, "LANG": "C.UTF-8"}
         proc = subprocess.Popen([sys.executable, "-I", "-m", "ringfence.verify.forkserver", path],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True)
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True, env=env)
         line = proc.stdout.readline()
         if line.strip() != b"ready":
             proc.kill()

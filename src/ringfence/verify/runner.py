@@ -181,37 +181,45 @@ class Runner:
             self._attribute(probe, world, res)
 
     def _attribute(self, probe: Probe, world: World, res: ProbeResult) -> None:
+        """Fill ``res.layers`` and ``res.held_by`` with diagnostic re-runs (see result.py).
+
+        off(L): only L switched off; only(L): every layer but L switched off. Layers are
+        filters, so if two layers each hold a probe alone, switching off either one
+        still holds it: only(L) runs are enough to find defence in depth."""
         layers = [L for L in self.backend.layers if L not in self.weaken]
         cells = {L: "n/a" if (L in NET_LAYERS and not probe.networked) else "?" for L in layers}
         live = [L for L in layers if cells[L] == "?"]
-        if res.hint in live:                                  # the error's suggestion first
-            live.remove(res.hint)
-            live.insert(0, res.hint)
+        if not live:
+            res.layers, res.held_by = cells, ("core",)
+            return
 
-        def leaks(off: set[str]) -> bool:
+        def leaks(off) -> bool:
+            off = set(off)
             world.reset()
             r = self.once(probe, world, self.backend.name, disable=self.weaken | (off - {"proxy"}),
                           widen="proxy" in off)
             res.runs += 1
             if r["error"]:
-                raise RuntimeError(f"diagnostic run with {sorted(off)} off: {r['error']}")
+                raise RuntimeError(f"diagnostic run with {', '.join(sorted(off))} off: {r['error']}")
             return r["effect"]
 
-        for L in live:
-            if leaks({L}):
-                for other in live:
-                    cells[other] = "no"
-                cells[L] = "sole"
-                res.layers, res.held_by = cells, (L,)
-                return
-        if not live or not leaks(set(live)):
-            res.layers = {L: ("no" if c == "?" else c) for L, c in cells.items()}
-            res.held_by = ("core",)
+        def sole(L: str) -> None:
+            cells.update({other: "no" for other in live})
+            cells[L] = "sole"
+            res.layers, res.held_by = cells, (L,)
+
+        first = res.hint if res.hint in live else None
+        if first and leaks({first}):                         # the error named the right layer
+            return sole(first)
+        if not leaks(live):                                  # held with everything off
+            res.layers, res.held_by = {L: ("no" if c == "?" else c) for L, c in cells.items()}, ("core",)
             return
+        alone = [L for L in live if not leaks(set(live) - {L})]
         for L in live:
-            cells[L] = "no" if leaks(set(live) - {L}) else "yes"
-        held = tuple(L for L in live if cells[L] == "yes")
-        res.layers, res.held_by = cells, held or ("combined",)
+            cells[L] = "yes" if L in alone else "no"
+        if len(alone) == 1 and alone[0] != first and leaks(alone):
+            return sole(alone[0])
+        res.layers, res.held_by = cells, tuple(alone) or ("combined",)
 
     # -- one run
 

@@ -171,6 +171,7 @@ class World:
         self.services = Services(root, self.token)
         self.host_proc: subprocess.Popen | None = None
         self.extra_paths: list[str] = []
+        self._pristine: object = None
 
     @classmethod
     def create(cls, base: str, template_project: str, name: str) -> "World":
@@ -218,6 +219,7 @@ class World:
         os.makedirs(os.path.join(self.root, "mnt"), exist_ok=True)
         if self.host_proc is None:
             self._start_host_process()
+        self._pristine = self._picture()
 
     def _start_host_process(self) -> None:
         self.host_proc = subprocess.Popen(
@@ -306,9 +308,16 @@ class World:
 
     # -- lifecycle
 
+    def _picture(self) -> object:
+        return (self.signature(self.home), self.signature(self.outside), os.path.ismount(os.path.join(self.root, "mnt")))
+
     def reset(self) -> None:
-        """Back to the known state: fresh files, a live host process, zero hits."""
+        """Back to the known state: fresh files, a live host process, zero hits. Files are
+        rebuilt only if a run changed anything (a held probe usually changes nothing)."""
         self.remove_extra()
+        self.services.reset()
+        if self.host_alive() and self._picture() == self._pristine:
+            return
         mnt = os.path.join(self.root, "mnt")
         if os.path.ismount(mnt):
             subprocess.run(["umount", "-l", mnt], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -316,7 +325,6 @@ class World:
             _force_rmtree(p)
         if not self.host_alive():
             self._stop_host_process()
-        self.services.reset()
         self._populate()
 
     def remove_extra(self) -> None:

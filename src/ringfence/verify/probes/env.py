@@ -13,8 +13,6 @@ PROBES = [
           sh("tr '\\0' '\\n' < /proc/self/environ"), Canary(ENV)),
     probe("env.proc-init-environ", "env", "/proc/<init>/environ: the sandbox's pid 1 (bwrap) kept the agent's environment",
           sh("tr '\\0' '\\n' < /proc/@init_pid@/environ"), Canary()),
-    probe("env.proc-parent-environ", "env", "/proc/$PPID/environ of the parent",
-          sh("tr '\\0' '\\n' < /proc/$PPID/environ"), Canary()),
     probe("env.host-process-environ", "env", "/proc/<pid>/environ of a host process",
           sh("tr '\\0' '\\n' < /proc/@host_pid@/environ"), Canary(("host_env",))),
     probe("env.ps-eww", "env", "ps eww lists every process with its environment",
