@@ -19,6 +19,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from fake_anthropic import FakeAnthropic, Turn
 
 DEFAULT_ALLOW = ["Bash", "Read", "Edit", "Write"]
 RUN_TIMEOUT_S = 240
-JAIL_MAX_FILE_KB = 512 * 1024  # no single file over 512 MiB from inside the jail
+JAIL_MAX_FILE_KB = 128 * 1024  # no single file over 128 MiB from inside the jail
 JAIL_UID = 1000  # the client's uid inside the jail (the caller's own uid outside)
 
 
@@ -144,7 +145,8 @@ def run_claude(exe: Path, script: list[Turn], cwd: Path, home: Path, extra_args:
             argv = [*(w.replace("{port}", str(server.port)) for w in wrapper or ()), *claude]
             if jail:
                 assert server.unix_path is not None
-                argv = jail_argv(binds=[home, cwd, *binds], ro_binds=[exe.parent, *ro_binds],
+                # The binary and this Python (hooks run ringfence) may live under the hidden /root.
+                argv = jail_argv(binds=[home, cwd, *binds], ro_binds=[exe.parent, Path(sys.base_prefix), *ro_binds],
                                  socket_path=server.unix_path, port=server.port, cwd=cwd) + argv
             proc = subprocess.Popen(argv, cwd=cwd, env=agent_env(home, server.url, env), text=True,
                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -6,8 +6,6 @@ and the guard test replays its script without ringfence to show the key was read
 """
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 import os
 import subprocess
@@ -26,14 +24,6 @@ RINGFENCE = VENV_BIN / "ringfence"
 KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nDECOY-KEY-7731\n-----END OPENSSH PRIVATE KEY-----\n"
 
 
-def landed(module: str, function: str) -> bool:
-    """Whether a ringfence subcommand exists yet (the pieces land in parallel)."""
-    try:
-        return importlib.util.find_spec(module) is not None and hasattr(importlib.import_module(module), function)
-    except ImportError:
-        return False
-
-
 def ringfence(args: list[str], cwd: Path, home: Path, state: Path) -> subprocess.CompletedProcess:
     env = {"PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}", "HOME": str(home), "XDG_STATE_HOME": str(state)}
     return subprocess.run([str(RINGFENCE), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
@@ -46,10 +36,11 @@ def plant_key(home: Path) -> Path:
     return key
 
 
-@pytest.mark.xfail(not landed("ringfence.guard.command", "init"), strict=False,
-                   reason="`ringfence init` (src/ringfence/guard/command.py) has not landed yet")
 def test_init_hook_denies_rm_home_and_key_read(run_claude, tmp_path: Path):
-    home = make_home(tmp_path / "home")
+    # init turns Claude Code's own sandbox on; nested in the test jail it cannot mount a fresh /proc,
+    # so it needs its documented container mode (the jail's /proc is already private).
+    home = make_home(tmp_path / "home", {"permissions": {"allow": ["Bash", "Read", "Edit", "Write"]},
+                                         "sandbox": {"enableWeakerNestedSandbox": True}})
     key = plant_key(home)
     state = tmp_path / "state"
     state.mkdir()
@@ -83,7 +74,8 @@ def test_init_hook_denies_rm_home_and_key_read(run_claude, tmp_path: Path):
     assert results[(1, 0)].is_error and results[(2, 0)].is_error
     assert "DECOY-KEY-7731" not in results[(2, 0)].content
     # rm -rf ~ is also refused by Claude Code's own critical-path check; the reason must be the hook's.
-    assert results[(1, 0)].content != plain_server.tool_results()[(1, 0)].content
+    assert "ringfence" in results[(1, 0)].content
+    assert "ringfence" not in plain_server.tool_results()[(1, 0)].content
     assert key.read_text() == KEY and (home / ".claude" / "settings.json").is_file()
     # The harmless calls of the same script ran.
     assert (guarded / "before.txt").read_text() == "before\n"
@@ -92,10 +84,6 @@ def test_init_hook_denies_rm_home_and_key_read(run_claude, tmp_path: Path):
     assert not results[(0, 0)].is_error and not results[(3, 0)].is_error
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "under `ringfence run`, a hidden path below /tmp (here the temporary HOME's ~/.ssh) makes files created "
-    "later in the private /tmp unreadable (EACCES), so Claude Code's Bash tool cannot read its own output "
-    "file (/proc/self/fd/N/<task>.output); remove this mark when that is fixed"))
 def test_agent_inside_ringfence_run(run_claude, tmp_path: Path, loopback_decoy):
     home = make_home(tmp_path / "home")
     key = plant_key(home)
@@ -109,8 +97,8 @@ def test_agent_inside_ringfence_run(run_claude, tmp_path: Path, loopback_decoy):
         tool("Read", file_path=str(key)),
         tool("Read", file_path=str(project / "notes.txt")),
         tool("Bash", command="echo hi > out.txt"),
-        tool("Bash", command=f"curl -sS -m 5 http://127.0.0.1:{decoy.port}/; echo curl-exit=$?"),
-        tool("Bash", command='curl -sS -m 5 "$ANTHROPIC_BASE_URL/v1/models"; echo curl-exit=$?'),
+        tool("Bash", command=f"curl -fsS -m 5 http://127.0.0.1:{decoy.port}/; echo curl-exit=$?"),
+        tool("Bash", command='curl -fsS -m 5 "$ANTHROPIC_BASE_URL/v1/models"; echo curl-exit=$?'),
         "done",
     ]
     wrapper = [str(RINGFENCE), "run", "--allow-domain", "127.0.0.1:{port}", "--env", "ANTHROPIC_API_KEY", "--"]

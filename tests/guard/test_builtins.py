@@ -30,8 +30,10 @@ CASES = {
         ["git push", "git push origin main", "git push origin HEAD:master", "git push origin HEAD", "git push --all"],
         ["git push origin feature/x", "git push origin HEAD:feature/x", "git pull origin main", "git log main"]),
     "git-discard": (
-        ["git reset --hard", "git reset --hard HEAD~3", "git clean -fdx", "git clean -f", "git clean --force -d"],
-        ["git reset HEAD file.py", "git reset --soft HEAD~1", "git clean -n", "git clean -fdn", "git status"]),
+        ["git reset --hard", "git reset --hard HEAD~3", "git clean -fdx", "git clean -f", "git clean --force -d",
+         "git checkout -- .", "git restore .", "git checkout -f main"],
+        ["git reset HEAD file.py", "git reset --soft HEAD~1", "git clean -n", "git clean -fdn", "git status",
+         "git checkout feature/x", "git restore --staged .", "git checkout -- src/app.py"]),
     "terraform-destroy": (
         ["terraform destroy", "terraform destroy -auto-approve", "terraform apply -destroy -auto-approve",
          "tofu destroy", "terragrunt run-all destroy", "pulumi destroy --yes", "cdk destroy"],

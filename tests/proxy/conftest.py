@@ -38,7 +38,9 @@ def make_proxy(tmp_path):
     started = []
 
     def make(allow=(), deny=(), **kw):
-        harness = ProxyHarness(tmp_path / f"p{len(started)}" if started else tmp_path,
+        directory = tmp_path / f"proxy{len(started)}"
+        directory.mkdir()
+        harness = ProxyHarness(directory,
                                allow, deny, **kw)
         started.append(harness)
         return harness

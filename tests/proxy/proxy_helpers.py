@@ -94,6 +94,19 @@ class ProxyHarness:
             time.sleep(0.02)
 
 
+class Endpoint:
+    """A proxy listening at a unix socket path, started some other way."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def connect(self, timeout=10.0) -> socket.socket:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(timeout)
+        s.connect(self.path)
+        return s
+
+
 # ---------------------------------------------------------------------------- origins
 
 class _OriginHandler(BaseHTTPRequestHandler):
@@ -155,7 +168,7 @@ class Origin:
         self.httpd.daemon_threads = True
         self.httpd.seen = []
         self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
     @property

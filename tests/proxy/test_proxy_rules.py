@@ -236,7 +236,7 @@ HOSTS = st.one_of(
 )
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(host=HOSTS, port=st.integers(-1, 70000),
        resolved=st.none() | st.lists(st.sampled_from(
            ["127.0.0.1", "169.254.169.254", "8.8.8.8", "::1", "fe80::1", "bogus"]), max_size=3))

@@ -102,3 +102,14 @@ def test_gitmodules_ordinary(tree, found):
 def test_gitmodules_path_and_update(tree, found_rules):
     root = tree({".gitmodules": '[submodule "x"]\n\tpath = ../../outside\n\turl = https://h/x\n\tupdate = !./run.sh\n'})
     assert found_rules(root) == {"gitmodules.path", "gitmodules.update-command"}
+
+
+def test_worktree_configs_and_tracked_gitconfig(tree, found):
+    root = tree({".git/config.worktree": "[core]\n\tfsmonitor = ./a\n",
+                 ".git/worktrees/wt/config.worktree": "[core]\n\tsshCommand = ./b\n",
+                 ".git/worktrees/wt/commondir": "../..\n",  # normal for a worktree
+                 "tools/.gitconfig": "[core]\n\tpager = ./c\n[user]\n\tname = Dev\n"})
+    got = {(f.path, f.rule, f.severity) for f in found(root)}
+    assert got == {(".git/config.worktree", "git.config-command", Severity.HIGH),
+                   (".git/worktrees/wt/config.worktree", "git.config-command", Severity.HIGH),
+                   ("tools/.gitconfig", "git.config-command", Severity.MEDIUM)}

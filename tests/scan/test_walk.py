@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from ringfence.errors import ScanError
-from ringfence.scan.engine import MAX_DEPTH, SAMPLE, scan
+from ringfence.scan.engine import MAX_DEPTH, scan
 from ringfence.scan.findings import Severity
 
 

@@ -17,9 +17,11 @@ from fnmatch import fnmatchcase
 
 from ringfence.guard.args import Spec, git_call, options, subcommand
 from ringfence.guard.effects import (
-    decodes, fetches_from_network, file_args, name_of, sends_to_network,
+    DELETERS, decodes, fetches_from_network, file_args, name_of, sends_to_network,
 )
-from ringfence.guard.paths import ancestors, covers_children, relation, resolve, resolve_pattern, within
+from ringfence.guard.paths import (
+    PathSet, ancestors, covers_children, relation, resolve, resolve_pattern, static_prefix, within,
+)
 from ringfence.guard.shell import PRIVILEGE, SHELLS, UNKNOWN, code_of, interpreter
 
 Guard = namedtuple("Guard", "id verdict reason suggestion check")
@@ -74,8 +76,10 @@ SECRET_COMMANDS = (
     ("op", "read"), ("vault", "read"), ("vault", "kv", "get"), ("pass", "show"), ("kubectl", "get", "secret"),
     ("kubectl", "get", "secrets"), ("heroku", "auth:token"), ("doppler", "secrets"),
 )
-SQL_DROP = re.compile(r"\b(?:DROP\s+(?:DATABASE|SCHEMA|TABLE|OWNED)|TRUNCATE\s+(?:TABLE\s+)?[\w\"`.]+"
-                      r"|DELETE\s+FROM\s+[\w\"`.]+\s*(?:;|$)|dropDatabase\s*\(|\.drop\s*\(\s*\))", re.I)
+# Regular expressions are kept as strings: re compiles each on first use (and caches it), so
+# a hook process that never meets SQL never pays for compiling it.
+SQL_DROP = (r"\b(?:DROP\s+(?:DATABASE|SCHEMA|TABLE|OWNED)|TRUNCATE\s+(?:TABLE\s+)?[\w\"`.]+"
+            r"|DELETE\s+FROM\s+[\w\"`.]+\s*(?:;|$)|dropDatabase\s*\(|\.drop\s*\(\s*\))")
 DB_RESET_WORDS = frozenset({"db:drop", "db:reset", "migrate:fresh", "migrate:reset", "db:wipe", "db:purge",
                             "schema:drop", "--force-reset", "flushall", "flushdb", "FLUSHALL", "FLUSHDB"})
 AWS_DESTRUCTIVE = frozenset({
@@ -83,16 +87,16 @@ AWS_DESTRUCTIVE = frozenset({
     "delete-bucket", "delete-cluster", "delete-file-system", "delete-repository", "delete-hosted-zone",
     "delete-vpc", "delete-secret", "delete-user", "delete-role", "delete-function", "delete-log-group",
     "schedule-key-deletion", "delete-snapshot", "delete-db-snapshot", "delete-volume"})
-FORK_CODE = re.compile(r"fork\s+while\s+fork|while\s*\(?\s*(?:True|1|true)\s*\)?\s*[:{]?\s*(?:os\.)?fork\s*\(|"
-                       r"for\s*\(\s*;\s*;\s*\)\s*\{?\s*fork\s*\(")
+FORK_CODE = (r"fork\s+while\s+fork|while\s*\(?\s*(?:True|1|true)\s*\)?\s*[:{]?\s*(?:os\.)?fork\s*\(|"
+             r"for\s*\(\s*;\s*;\s*\)\s*\{?\s*fork\s*\(")
 HARMLESS_DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/stdout",
                     "/dev/stderr", "/dev/stdin", "/dev/tty", "/dev/fd/", "/dev/shm/", "/dev/pts/", "/dev/tcp/",
                     "/dev/udp/")
 DISK_TOOLS = frozenset({"mkfs", "mke2fs", "mkswap", "wipefs", "fdisk", "sfdisk", "cfdisk", "parted", "sgdisk",
                         "gdisk", "blkdiscard", "mkntfs", "mkdosfs", "cryptsetup", "zpool", "hdparm"})
 
-_VAR_REF = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
-_URL_HOST = re.compile(r"(?:https?|ftp|wss?)://(?:[^/@\s]*@)?([^/:?#\s'\"]+)", re.I)
+_VAR_REF = r"\$\{?([A-Za-z_][A-Za-z0-9_]*)"
+_URL_HOST = r"(?i)(?:https?|ftp|wss?)://(?:[^/@\s]*@)?([^/:?#\s'\"]+)"
 
 
 class Context:
@@ -105,24 +109,50 @@ class Context:
         self.facts = facts
         self.env = env or {}
         self.deny_read = [(p.pattern.rstrip("/") or "/", p.source) for p in policy.fs.deny_read]
-        self.deny_read += [(self._abs(p), "built-in secrets") for p in ("/proc/*/environ",)]
-        self.allow_read = [p.pattern.rstrip("/") or "/" for p in policy.fs.allow_read]
-        self.deny_write = [(p.pattern.rstrip("/") or "/", p.source) for p in policy.fs.deny_write]
+        self.deny_read += [("/proc/*/environ", "built-in secrets")]
+        self.deny_source = dict(reversed(self.deny_read))
+        self.deny_set = PathSet(p for p, _ in self.deny_read)
+        self.allow_read = PathSet(p.pattern.rstrip("/") or "/" for p in policy.fs.allow_read)
         self.critical = {}
         for label, base in (("the home directory", self.home), ("the project root", self.project),
                             ("the working directory", self.cwd)):
             for i, a in enumerate(ancestors(base)):
                 self.critical.setdefault(a, label if i == 0 else f"a parent of {label}")
         self.critical["/"] = "the filesystem root"
-        self.persistence = [self._abs(t) for t in PERSISTENCE_TARGETS]
+        persistence = [self._abs(t) for t in PERSISTENCE_TARGETS]
         for item in policy.fs.protected_names:
             name = item.value.rstrip("/")
             for root in {self.project, self.cwd}:
-                self.persistence.append(root + "/" + name)
-        self.agent = [self._abs(t) for t in AGENT_SETTINGS_TARGETS]
-        self.secret_files = [self._abs(t) for t in SECRET_FILES]
+                persistence.append(root + "/" + name)
+        self.persistence = PathSet(persistence)
+        self.agent = PathSet(self._abs(t) for t in AGENT_SETTINGS_TARGETS)
+        self.secret_files = PathSet(self._abs(t) for t in SECRET_FILES)
         self.allowed_domains = tuple(i.value.lower() for i in policy.net.allowed_domains)
         self.cred_re = False  # compiled on first use by _credential_tokens
+        self.begin()
+
+    def begin(self) -> None:
+        """Forget what was looked up for the previous call (the file system may have changed)."""
+        self._real: dict[str, str] = {}
+        self._args: dict[int, list] = {}
+
+    def file_args(self, cmd) -> list:
+        key = id(cmd)
+        if key not in self._args:
+            self._args[key] = (file_args(cmd), cmd)  # keep cmd alive so its id stays unique
+        return self._args[key][0]
+
+    def realpath(self, path: str) -> str:
+        """Symlinks resolved; a missing path resolves through its parent (cached per call)."""
+        got = self._real.get(path)
+        if got is None:
+            parent = posixpath.dirname(path)
+            if path == parent or self.facts.lexists(path):
+                got = self.facts.realpath(path)
+            else:
+                got = posixpath.join(self.realpath(parent), posixpath.basename(path))
+            self._real[path] = got
+        return got
 
     def _abs(self, target: str) -> str:
         if target.startswith("~/"):
@@ -136,57 +166,38 @@ class Context:
         p = resolve(word.text, cwd)
         if p is None:
             return None
-        out = [p]
         if follow:
-            rp = self.facts.realpath(p)
+            rp = self.realpath(p)
             if rp != p:
-                out.append(rp)
-        return out
+                return [p, rp]
+        return [p]
 
     def credential(self, path: str) -> str | None:
-        """The deny_read source that covers ``path`` (re-allowed paths excepted)."""
-        for pat, src in self.deny_read:
-            if _covers(pat, path):
-                if any(_covers(a, path) and len(a) > len(pat) for a in self.allow_read):
-                    continue
-                return src
-        return None
+        """The deny_read source that covers ``path`` (a more specific allow_read re-allows)."""
+        pat = self.deny_set.find(path)
+        if pat is None:
+            return None
+        allowed = self.allow_read.find(path)
+        if allowed is not None and len(allowed) > len(pat):
+            return None
+        return self.deny_source[pat]
 
     def credentials_below(self, path: str) -> str | None:
         """A credential path inside directory ``path`` (for tools that walk trees)."""
-        for pat, src in self.deny_read:
-            static = _static(pat)
+        for pat, _src in self.deny_read:
+            static = static_prefix(pat)
             if static != path and within(static, path):
                 return static
         return None
 
-    def protected(self, path: str, targets) -> str | None:
-        for pat in targets:
-            if _covers(pat, path):
-                return pat
-        return None
-
-
-def _static(pattern: str) -> str:
-    parts = []
-    for seg in pattern.split("/"):
-        if any(c in seg for c in "*?["):
-            break
-        parts.append(seg)
-    return "/".join(parts) or "/"
-
-
-def _covers(pattern: str, path: str) -> bool:
-    """gitignore-like: the pattern matches ``path`` or one of its ancestors."""
-    if not any(c in pattern for c in "*?["):
-        return path == pattern or path.startswith(pattern + "/") or pattern == "/"
-    rel = relation(pattern, path, hidden_ok=True)
-    return "exact" in rel or "above" in rel
+    @staticmethod
+    def protected(path: str, targets) -> str | None:
+        return targets.find(path)
 
 
 def _reaches(pattern: str, path_pattern: str, hidden_ok: bool) -> set[str]:
     """How a glob argument relates to a protected path (itself maybe a glob)."""
-    return relation(pattern, _static(path_pattern), hidden_ok=hidden_ok)
+    return relation(pattern, static_prefix(path_pattern), hidden_ok=hidden_ok)
 
 
 # ---------------------------------------------------------------------- pipelines
@@ -336,6 +347,10 @@ def check_git_discard(call, ctx):
         sub, rest, _ = _git(cmd)
         if sub == "reset" and any(w.text == "--hard" for w in rest):
             yield Hit("git reset --hard throws away uncommitted changes", cmd)
+        elif sub in ("checkout", "restore") and (
+                any(w.text in (".", ":/", "*") for w in rest) and not any(w.text in ("--staged", "-S") for w in rest)
+                or sub == "checkout" and any(w.text in ("-f", "--force") for w in rest)):
+            yield Hit(f"git {sub} {' '.join(w.raw for w in rest)} throws away uncommitted changes", cmd)
         elif sub == "clean":
             opts = options(rest, spec=Spec("e", ("--exclude",), {"--force": "-f", "--dry-run": "-n"}))
             if "-f" in opts.flags and "-n" not in opts.flags:
@@ -423,7 +438,7 @@ def check_db_drop(call, ctx):
             yield Hit("redis-cli FLUSHALL/FLUSHDB deletes every key", cmd)
             continue
         for sql in _sql_texts(cmd, call.commands):
-            m = SQL_DROP.search(sql)
+            m = re.search(SQL_DROP, sql, re.I)
             if m:
                 yield Hit(f"{name} runs {m.group(0).strip()!r}", cmd)
                 break
@@ -470,7 +485,7 @@ def check_pipe_to_shell(call, ctx):
         for cmd in cmds:
             name = name_of(cmd)
             if fetches_from_network(cmd):
-                for fa in file_args(cmd):
+                for fa in ctx.file_args(cmd):
                     if fa.mode == "write":
                         for p in ctx.paths_of(fa.word, cmd.cwd, follow=False) or []:
                             downloads[p] = cmd
@@ -525,11 +540,20 @@ def check_pipe_to_shell(call, ctx):
                         yield Hit(f"runs {target.raw} right after downloading it", cmd)
 
 
+_ROOT_SHELL_FLAGS = frozenset({"-s", "-i", "--shell", "--login", "-e", "--edit", "-E"})
+
+
 def check_privilege(call, ctx):
     for cmd in call.commands:
         used = [w for w in cmd.wrappers if w in PRIVILEGE]
         name = name_of(cmd)
-        if name in PRIVILEGE:
+        if name in ("sudo", "doas", "run0"):
+            # no command: only a root shell or an edit matters (sudo -V, sudo -l just report)
+            if any(w.text in _ROOT_SHELL_FLAGS or (w.text.startswith("-") and not w.text.startswith("--")
+                                                   and set(w.text[1:]) & {"s", "i", "e"})
+                   for w in cmd.argv[1:]):
+                used.append(name)
+        elif name in PRIVILEGE:
             used.append(name)
         if used:
             yield Hit(f"{used[0]} runs {_first(cmd.argv, 4)} as another user (root)", cmd)
@@ -572,7 +596,7 @@ def check_disk_write(call, ctx):
     for cmd in call.commands:
         name = name_of(cmd) or ""
         base = name.split(".", 1)[0]
-        for fa in file_args(cmd):
+        for fa in ctx.file_args(cmd):
             if fa.mode == "write" and fa.word.text.startswith("/dev/") and not fa.word.text.startswith(HARMLESS_DEVICES):
                 yield Hit(f"writes raw bytes to the device {fa.word.text}", cmd)
         if base in DISK_TOOLS:
@@ -589,7 +613,7 @@ def check_fork_bomb(call, ctx):
             yield Hit(f"the function {name!r} starts copies of itself without end", cmd)
             return
         for code in code_of(cmd):
-            if FORK_CODE.search(code):
+            if re.search(FORK_CODE, code):
                 yield Hit("the code forks without end", cmd)
                 return
 
@@ -599,13 +623,13 @@ _SEARCHERS = frozenset({"grep", "egrep", "fgrep", "rg", "ag", "ack", "ugrep", "z
 
 def check_credential_read(call, ctx):
     for path, mode, glob in call.files:
-        direct = next((p for p in {path, ctx.facts.realpath(path)} if ctx.credential(p)), None)
+        direct = next((p for p in {path, ctx.realpath(path)} if ctx.credential(p)), None)
         if direct:
             yield Hit(f"{call.tool} of {direct} (protected by {ctx.credential(direct)})", None)
             continue
         if glob is not None:
-            hit = next((_static(pat) for pat, _ in ctx.deny_read
-                        if {"exact", "below"} & relation(glob, _static(pat), hidden_ok=True)), None)
+            hit = next((static_prefix(pat) for pat, _ in ctx.deny_read
+                        if {"exact", "below"} & relation(glob, static_prefix(pat), hidden_ok=True)), None)
             if hit:
                 yield Hit(f"{call.tool} {glob} reaches {hit}", None)
                 continue
@@ -616,7 +640,7 @@ def check_credential_read(call, ctx):
     tokens = _credential_tokens(ctx)
     for cmd in call.commands:
         name = name_of(cmd)
-        for fa in file_args(cmd):
+        for fa in ctx.file_args(cmd):
             if fa.mode in ("meta", "attr"):
                 continue
             hit = _credential_arg(fa, cmd, ctx)
@@ -641,9 +665,9 @@ def _credential_arg(fa, cmd, ctx):
         for cpat, src in ctx.deny_read:
             rel = _reaches(pat, cpat, w.hidden_ok)
             if "exact" in rel or "below" in rel:
-                return f"{name_of(cmd)} reads {_static(cpat)} via {w.raw!r}", False
+                return f"{name_of(cmd)} reads {static_prefix(cpat)} via {w.raw!r}", False
             if "above" in rel and fa.recursive:
-                return f"{name_of(cmd)} walks a tree holding {_static(cpat)} via {w.raw!r}", True
+                return f"{name_of(cmd)} walks a tree holding {static_prefix(cpat)} via {w.raw!r}", True
         return None
     for p in ctx.paths_of(w, cmd.cwd) or []:
         src = ctx.credential(p)
@@ -662,7 +686,7 @@ def _credential_tokens(ctx):
         return ctx.cred_re
     alts = []
     for pat, _ in ctx.deny_read:
-        static = _static(pat)
+        static = static_prefix(pat)
         if static.startswith(ctx.home + "/"):
             rel = static[len(ctx.home) + 1:]
             alts.append(r"(?<![\w.-])" + re.escape(rel) + r"(?![\w-])")
@@ -672,37 +696,43 @@ def _credential_tokens(ctx):
     return ctx.cred_re
 
 
-def _write_hits(call, ctx, targets, verb):
+def _adds_exec(mode: str) -> bool:
+    if mode.isdigit():
+        return any(int(d) & 1 for d in mode[-3:])
+    return any("x" in clause.partition("+")[2] or "x" in clause.partition("=")[2] for clause in mode.split(","))
+
+
+def _write_hits(call, ctx, targets, verb, *, deletes: bool):
+    """Writes (file tools, redirects, cp/mv/tee/sed -i..., chmod +x) that land on ``targets``."""
     for path, mode, glob in call.files:
         if mode == "write":
-            for p in {path, ctx.facts.realpath(path)}:
-                t = ctx.protected(p, targets)
-                if t:
+            for p in {path, ctx.realpath(path)}:
+                if ctx.protected(p, targets):
                     yield Hit(f"{call.tool} {verb} {p}", None)
                     break
     for cmd in call.commands:
-        for fa in file_args(cmd):
+        name = name_of(cmd)
+        if not deletes and name in DELETERS:
+            continue
+        for fa in ctx.file_args(cmd):
+            if fa.mode == "attr" and not (name == "chmod" and _adds_exec(cmd.argv[1].text if len(cmd.argv) > 1 else "")):
+                continue
             if fa.mode not in ("write", "attr"):
                 continue
             if fa.word.pattern:
                 pat = resolve_pattern(fa.word.pattern, cmd.cwd)
-                if pat and any({"exact", "below"} & _reaches(pat, t, fa.word.hidden_ok) for t in targets
-                               if "**" not in t):
-                    yield Hit(f"{name_of(cmd)} {verb} {fa.word.raw}", cmd)
+                if pat and any("exact" in _reaches(pat, t, fa.word.hidden_ok) for t in targets.patterns if "**" not in t):
+                    yield Hit(f"{name} {verb} {fa.word.raw}", cmd)
                     break
                 continue
-            done = False
-            for p in ctx.paths_of(fa.word, cmd.cwd) or []:
-                if ctx.protected(p, targets):
-                    yield Hit(f"{name_of(cmd)} {verb} {p}", cmd)
-                    done = True
-                    break
-            if done:
+            p = next((p for p in ctx.paths_of(fa.word, cmd.cwd) or [] if ctx.protected(p, targets)), None)
+            if p:
+                yield Hit(f"{name} {verb} {p}", cmd)
                 break
 
 
 def check_agent_settings(call, ctx):
-    yield from _write_hits(call, ctx, ctx.agent, "changes agent settings:")
+    yield from _write_hits(call, ctx, ctx.agent, "changes agent settings:", deletes=True)
     for cmd in call.commands:
         name = name_of(cmd)
         words = [w.text for w in cmd.argv[1:3]]
@@ -719,7 +749,7 @@ _HOOK_KEYS = ("core.hookspath", "core.fsmonitor", "core.sshcommand", "core.pager
 
 
 def check_persistence(call, ctx):
-    yield from _write_hits(call, ctx, ctx.persistence, "writes")
+    yield from _write_hits(call, ctx, ctx.persistence, "writes", deletes=False)
     for cmd in call.commands:
         name = name_of(cmd)
         sub, rest, _ = _git(cmd)
@@ -757,10 +787,10 @@ def _secret_source(cmd, ctx) -> str | None:
             return " ".join(pattern)
     if name in ("echo", "printf"):
         for w in cmd.argv[1:]:
-            for v in _VAR_REF.findall(w.raw):
+            for v in re.findall(_VAR_REF, w.raw):
                 if _secret_var(v):
                     return f"${v}"
-    for fa in file_args(cmd):
+    for fa in ctx.file_args(cmd):
         if fa.mode == "read":
             for p in ctx.paths_of(fa.word, cmd.cwd, follow=False) or []:
                 if ctx.credential(p) or ctx.protected(p, ctx.secret_files):
@@ -786,6 +816,10 @@ def _host_allowed(var: str, hosts: list[str], ctx) -> bool:
     return True
 
 
+_CODE_ENV = (r"os\.environ\b(?!\s*[\[.]\s*(?:get\s*\()?\s*['\"](?:HOME|PATH|USER|PWD)['\"])"
+             r"|process\.env\b(?!\.(?:HOME|PATH|USER|PWD)\b)|%ENV|\bENV\.to_h|System\.getenv\(\s*\)")
+
+
 def check_secret_exfil(call, ctx):
     for script in call.scripts:
         cmds = script.commands
@@ -793,6 +827,9 @@ def check_secret_exfil(call, ctx):
             if not sends_to_network(cmd):
                 continue
             name = name_of(cmd)
+            if any(re.search(_CODE_ENV, code) for code in code_of(cmd)):
+                yield Hit(f"{name} code sends the environment over the network", cmd)
+                continue
             for up in upstream(cmd, cmds):
                 src = _secret_source(up, ctx)
                 if src:
@@ -811,7 +848,7 @@ def _exfil_args(cmd, cmds, ctx):
                 if src:
                     yield Hit(f"{name} sends the output of {src}", cmd)
                     return
-    for fa in file_args(cmd):
+    for fa in ctx.file_args(cmd):
         if fa.mode == "read":
             for p in ctx.paths_of(fa.word, cmd.cwd, follow=False) or []:
                 if ctx.protected(p, ctx.secret_files):
@@ -823,11 +860,11 @@ def _exfil_args(cmd, cmds, ctx):
                 if ctx.protected(p, ctx.secret_files):
                     yield Hit(f"{name} sends {p}", cmd)
                     return
-    hosts = [m.group(1) for w in cmd.argv[1:] for m in _URL_HOST.finditer(w.text)]
+    hosts = [m.group(1) for w in cmd.argv[1:] for m in re.finditer(_URL_HOST, w.text)]
     if name in ("nc", "ncat", "netcat", "telnet", "ssh", "scp", "dig", "nslookup", "host", "ping"):
         hosts = hosts or [w.text for w in options(cmd.argv[1:], name).positionals[:1]]
     for w in cmd.argv[1:]:
-        for v in _VAR_REF.findall(w.raw):
+        for v in re.findall(_VAR_REF, w.raw):
             if _secret_var(v) and not _host_allowed(v, hosts, ctx):
                 yield Hit(f"{name} sends ${v} to {hosts[0] if hosts else 'a host'} that is not where it belongs",
                           cmd, "ask")

@@ -21,7 +21,7 @@ _RMTREE = re.compile(
     r"(?:shutil\.rmtree|rmtree|fs\.rmSync|fs\.rmdirSync|fs\.promises\.rm|FileUtils\.rm_rf|FileUtils\.rm_r"
     r"|FileUtils\.remove_dir|remove_tree)\s*\(\s*(?:os\.path\.expanduser\(\s*)?" + _STR)
 _RMTREE_HOME = re.compile(
-    r"(?:rmtree|rmSync|rmdirSync|rm_rf|rm_r|remove_tree)\s*\(\s*(?:Path\.home\(\)|os\.homedir\(\)|Dir\.home"
+    r"(?:rmtree|rmSync|rmdirSync|rm_rf|rm_r|remove_tree)\s*\(\s*(?:[\w.]*\.)?(?:Path\.home\(\)|homedir\(\)|Dir\.home"
     r"|os\.environ\[\s*['\"]HOME['\"]\s*\]|os\.getenv\(\s*['\"]HOME['\"]\s*\)|\$ENV\{HOME\}|process\.env\.HOME)")
 
 

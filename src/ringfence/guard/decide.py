@@ -60,6 +60,7 @@ class Judge:
             raise GuardError("tool_name must be a non-empty string")
         if not isinstance(tool_input, dict):
             raise GuardError(f"tool_input must be a JSON object, not {type(tool_input).__name__}")
+        self.ctx.begin()
         call, notes = self._call(canonical_tool(tool_name), tool_input)
         findings = self._findings(call, notes)
         return self._verdict(call, findings)

@@ -19,6 +19,9 @@ class Facts:
         except (OSError, ValueError):
             return path
 
+    def lexists(self, path: str) -> bool:
+        return os.path.lexists(path)
+
     def git_branch(self, directory: str | None) -> str | None:
         """The branch checked out in the repository containing ``directory``.
 

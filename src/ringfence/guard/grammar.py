@@ -35,7 +35,7 @@ from fnmatch import fnmatchcase
 
 from ringfence.guard.args import options
 from ringfence.guard.effects import file_args
-from ringfence.guard.paths import relation
+from ringfence.guard.paths import relation, static_prefix
 from ringfence.guard.shell import UNKNOWN, command_name
 
 Rule = namedtuple("Rule", "kind tool text source scope matcher spec")
@@ -333,17 +333,17 @@ def _path_hits(rule, m, call, ctx) -> list[tuple[str, str]]:
     if call.tool in applies:
         for path, mode, glob in call.files:
             if glob is not None and rule.tool == "Read":
-                if {"exact", "below"} & relation(glob, _static(m.pattern), hidden_ok=True) and "**" not in m.pattern:
+                if {"exact", "below"} & relation(glob, static_prefix(m.pattern), hidden_ok=True) and "**" not in m.pattern:
                     out.append((glob, "match"))
                     continue
-            for p in {path, ctx.facts.realpath(path)}:
+            for p in {path, ctx.realpath(path)}:
                 if m.covers(p):
                     out.append((p, "match"))
                     break
     if call.tool == "Bash":
         wanted = ("read", "write") if rule.tool == "Read" else ("write", "attr")
         for cmd in call.commands:
-            for fa in file_args(cmd):
+            for fa in ctx.file_args(cmd):
                 if fa.mode not in wanted:
                     continue
                 text = fa.word.pattern or fa.word.text
@@ -352,15 +352,6 @@ def _path_hits(rule, m, call, ctx) -> list[tuple[str, str]]:
                         out.append((f"{cmd.text} ({p})", "match"))
                         break
     return out
-
-
-def _static(pattern: str) -> str:
-    parts = []
-    for seg in pattern.split("/"):
-        if any(c in seg for c in "*?["):
-            break
-        parts.append(seg)
-    return "/".join(parts) or "/"
 
 
 def _url_host(url) -> str | None:
@@ -398,7 +389,7 @@ def allowed(rules: list[Rule], call, ctx) -> str | None:
         if not call.files:
             return None
         for path, _mode, glob in call.files:
-            real = ctx.facts.realpath(path)
+            real = ctx.realpath(path)
             hit = next((r for r in allows if r.tool == family and (
                 r.matcher is None or (isinstance(r.matcher, PathMatcher) and glob is None
                                       and r.matcher.covers(path) and r.matcher.covers(real)))), None)

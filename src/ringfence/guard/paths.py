@@ -74,6 +74,16 @@ def ancestors(path: str) -> list[str]:
     return out
 
 
+def static_prefix(pattern: str) -> str:
+    """The leading directories of a glob before its first glob character."""
+    parts = []
+    for seg in pattern.split("/"):
+        if any(c in seg for c in "*?["):
+            break
+        parts.append(seg)
+    return "/".join(parts) or "/"
+
+
 def _seg(name: str, pat: str, hidden_ok: bool) -> bool:
     if name.startswith(".") and not hidden_ok and not pat.startswith("."):
         return False
@@ -127,3 +137,44 @@ def covers_children(pattern: str, directory: str, *, hidden_ok: bool = False) ->
         return False  # a glob above the directory: judged by relation() instead
     rest = g[len(d):]
     return all(s in ("*", "**", ".*", "*.*") for s in rest) and rest[0] in ("*", "**")
+
+
+class PathSet:
+    """Absolute patterns compiled for fast 'covers' checks (gitignore-like: a pattern that
+    matches a directory covers what is inside it).
+
+    Plain paths are looked up by ancestor, ``/**/literal/suffix`` by substring, and only
+    real globs go through ``relation``.
+    """
+
+    def __init__(self, patterns):
+        self.patterns = tuple(dict.fromkeys(patterns))
+        self.plain: dict[str, str] = {}
+        self.suffixes: list[tuple[str, str]] = []
+        self.globs: list[tuple[str, str]] = []  # (static prefix, pattern)
+        for p in self.patterns:
+            if not any(c in p for c in "*?["):
+                self.plain.setdefault(p.rstrip("/") or "/", p)
+            elif p.startswith("/**/") and not any(c in p[4:] for c in "*?["):
+                self.suffixes.append(("/" + p[4:].rstrip("/"), p))
+            else:
+                self.globs.append((static_prefix(p), p))
+
+    def find(self, path: str) -> str | None:
+        """The first pattern that covers ``path``, or None."""
+        if self.plain:
+            for a in ancestors(path):
+                if a in self.plain:
+                    return self.plain[a]
+        if self.suffixes:
+            padded = path + "/"
+            for suffix, p in self.suffixes:
+                if suffix + "/" in padded:
+                    return p
+        for static, p in self.globs:
+            if not within(path, static):
+                continue  # the pattern and its directories all lie under static
+            rel = relation(p, path, hidden_ok=True)
+            if "exact" in rel or "above" in rel:
+                return p
+        return None

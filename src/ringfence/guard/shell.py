@@ -72,6 +72,9 @@ WRAPPERS: dict[str, tuple[str, tuple[str, ...], int]] = {
     "chroot": ("", ("--userspec", "--groups", "--skip-chdir"), 1),
     "flock": ("wEc", ("--timeout", "--conflict-exit-code", "--command"), 1),
     "strace": ("eoOpPsuUXa", (), 0),
+    "npx": ("p", ("--package",), 0),
+    "bunx": ("p", ("--package",), 0),
+    "pnpx": ("p", ("--package",), 0),
     "ltrace": ("eoOpsuna", (), 0),
 }
 PRIVILEGE = frozenset({"sudo", "doas", "pkexec", "run0", "su", "sudoedit"})
@@ -202,6 +205,7 @@ class _Walker:
         self.error: str | None = None
         self.next_pipe = 0
         self.nest = 0
+        self.aliases: dict[str, str] = {}
 
     # ------------------------------------------------------------------ entry
 
@@ -305,12 +309,10 @@ class _Walker:
         else:  # program, compound_statement, if/while/case, test_command, ERROR ...
             self._statements(node.children, frame, ctx)
 
-    def _pipeline(self, node, frame: _Frame, ctx: _Ctx, first=None) -> None:
+    def _pipeline(self, node, frame: _Frame, ctx: _Ctx) -> None:
         pid = self.next_pipe
         self.next_pipe += 1
-        stages = [first] if first is not None else []
-        stages += _flatten_pipeline(node)
-        for i, stage in enumerate(stages):
+        for i, stage in enumerate(_flatten_pipeline(node)):
             # every stage runs in a subshell: cd and assignments do not leak
             self._node(stage, frame.copy(), ctx.but(pipes=ctx.pipes + ((pid, i),)))
 
@@ -486,6 +488,17 @@ class _Walker:
         wrappers = list(ctx.wrappers)
         argv = list(words)
         cwd = frame.cwd
+        first = command_name(argv[0]) if argv else None
+        if first in self.aliases and ctx.origin != f"alias {first}":
+            # Claude Code's shell carries the user's aliases: expand them like bash would
+            self._nested(" ".join([self.aliases[first]] + [w.raw for w in argv[1:]]), frame,
+                         ctx, f"alias {first}", same_frame=True)
+            return
+        if first == "alias":
+            for w in argv[1:]:
+                name, eq, value = w.text.partition("=")
+                if eq and UNKNOWN not in value:
+                    self.aliases[name] = value
         while argv:
             name = command_name(argv[0])
             if name is None:

@@ -88,25 +88,33 @@ def _show(rows: list[dict], as_json: bool, *, table: bool) -> None:
     from rich.text import Text
 
     console = Console(highlight=False)
-    grid = Table(show_header=table, box=box.SIMPLE_HEAD if table else None, pad_edge=False)
-    for name in ("time", "sandbox", "proto", "target", "decision", "rule", "up", "down", "ms", "note"):
-        grid.add_column(name, no_wrap=name in ("time", "decision"),
-                        justify="right" if name in ("up", "down", "ms") else "left")
+    sandboxes = {row["sandbox_id"] for row in rows}
+    names = ["time", "sandbox", "proto", "target", "decision", "rule", "up/down", "ms", "note"]
+    if len(sandboxes) == 1:
+        names.remove("sandbox")
+    grid = Table(show_header=table, box=box.SIMPLE_HEAD if table else None, pad_edge=False,
+                 caption=f"sandbox {next(iter(sandboxes))}" if table and len(sandboxes) == 1 else None)
+    for name in names:
+        grid.add_column(name, overflow="fold", no_wrap=name in ("time", "proto", "decision", "ms"),
+                        justify="right" if name in ("up/down", "ms") else "left")
     styles = {"allow": "green", "deny": "bold red", "error": "yellow"}
     for row in rows:
         host = f"[{row['host']}]" if ":" in row["host"] else row["host"]
         note = row["error"] or (row["reason"] if row["decision"] != "allow" else "")
-        grid.add_row(_iso(row["time"], short=True), row["sandbox_id"], row["protocol"],
-                     Text(f"{host}:{row['port']}" if row["host"] else "-"),
-                     Text(row["decision"], style=styles.get(row["decision"], "")),
-                     Text(row["rule"]), _size(row["bytes_up"]), _size(row["bytes_down"]),
-                     f"{row['duration_ms']:.0f}", Text(note))
+        cells = {"time": _iso(row["time"], short=True), "sandbox": Text(row["sandbox_id"]),
+                 "proto": row["protocol"],
+                 "target": Text(f"{host}:{row['port']}" if row["host"] else "-"),
+                 "decision": Text(row["decision"], style=styles.get(row["decision"], "")),
+                 "rule": Text(row["rule"]),
+                 "up/down": f"{_size(row['bytes_up'])}/{_size(row['bytes_down'])}",
+                 "ms": f"{row['duration_ms']:.0f}", "note": Text(note)}
+        grid.add_row(*(cells[name] for name in names))
     console.print(grid)
 
 
 def _iso(ts: float, short: bool = False) -> str:
     if short:
-        return datetime.fromtimestamp(ts).strftime("%m-%d %H:%M:%S")
+        return datetime.fromtimestamp(ts).strftime("%H:%M:%S")
     return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 

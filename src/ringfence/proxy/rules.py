@@ -251,11 +251,11 @@ def decide_sni(rules: NetRules, host: str, port: int, sni: str | None) -> Decisi
 def special_address(rules: NetRules, ip: IPAddress) -> str | None:
     """What makes ``ip`` special (loopback, metadata, ...), or None for an ordinary one."""
     for addr in _embedded(ip):
-        if addr in rules.local_addresses:
-            return "an address of this host"
         for net, what in SPECIAL_NETWORKS:
             if addr.version == net.version and addr in net:
                 return what
+        if addr in rules.local_addresses:
+            return "an address of this host"
     return None
 
 

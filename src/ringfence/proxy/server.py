@@ -102,7 +102,7 @@ class ProxyServer:
         self._listen = listen_sock
         self._log = log
         self._notice = notice_stream
-        self._noticed: set[str] = set()
+        self._noticed: set[object] = set()
         self._tasks: set[asyncio.Task] = set()
         self._serving: asyncio.Task | None = None
 
@@ -189,12 +189,16 @@ class ProxyServer:
                     req, buf = await _fill(sock, buf, lambda b: wire.parse_request_head(b, self.limits.max_head))
             except wire.WireError as e:
                 flow.error = str(e)
-                await _send_quietly(sock, wire.error_response(e.status, f"ringfence: {e}"))
                 self._finish(flow)
+                await _send_quietly(sock, wire.error_response(e.status, f"ringfence: {e}"))
                 return
             except TimeoutError:
                 flow.error = "timed out waiting for a complete request head"
+                self._finish(flow)
                 await _send_quietly(sock, wire.error_response(408, f"ringfence: {flow.error}"))
+                return
+            except _ClientGone:
+                flow.error = "client closed in the middle of a request head"
                 self._finish(flow)
                 return
             buf = buf[req.head_len:]
@@ -242,16 +246,24 @@ class ProxyServer:
             head = wire.build_forward_head(req)
             await _sendall(upstream, head)
             flow.up += len(head)
-            sender = asyncio.create_task(self._send_body(sock, upstream, body, buf, flow))
-            try:
+            if body.done:
                 close = await self._relay_response(sock, upstream, req, flow)
+                return None if close else buf
+            # the body goes up while the response comes down (Expect: 100-continue, early errors)
+            sender = asyncio.create_task(self._send_body(sock, upstream, body, buf, flow))
+            relay = asyncio.create_task(self._relay_response(sock, upstream, req, flow))
+            try:
+                await asyncio.wait((sender, relay), return_when=asyncio.FIRST_EXCEPTION)
+                if sender.done() and sender.exception() is not None:
+                    sender.result()   # a bad body or a client gone: abandon the request
+                close = relay.result()
                 if not sender.done():
-                    close = True
-                rest = None if close else await sender
+                    close = True      # answered before the whole body came: framing is lost
+                return None if close else sender.result()
             finally:
-                sender.cancel()
-                await asyncio.gather(sender, return_exceptions=True)
-            return rest
+                for task in (sender, relay):
+                    task.cancel()
+                await asyncio.gather(sender, relay, return_exceptions=True)
         except wire.WireError as e:
             flow.error = str(e)
             if flow.down == 0:
@@ -312,16 +324,16 @@ class ProxyServer:
                 return True
 
     async def _answer_http(self, sock, e: Exception, flow: _Flow) -> None:
+        self._finish(flow)
         if isinstance(e, _Refused):
             d = e.decision
             status = 400 if d.rule in ("invalid-host", "invalid-port") else 403
             body = f"ringfence: blocked {flow.target()} by rule {d.rule}: {d.reason}"
-            if status == 403:
+            if status == 403 and d.rule != "resolved-address":
                 body += f"\nallow it with --allow-domain {flow.host}"
             await _send_quietly(sock, wire.error_response(status, body, rule=d.rule))
         else:
             await _send_quietly(sock, wire.error_response(e.status, f"ringfence: {e}"))
-        self._finish(flow)
 
     async def _socks(self, sock, buf: bytes, flow: _Flow) -> None:
         try:
@@ -336,20 +348,20 @@ class ProxyServer:
                 req, buf = await _fill(sock, buf, wire.parse_socks_request)
         except wire.WireError as e:
             flow.error = str(e)
-            await _send_quietly(sock, wire.socks_reply(e.socks_reply))
             self._finish(flow)
+            await _send_quietly(sock, wire.socks_reply(e.socks_reply))
             return
         buf = buf[req.length:]
         flow.host, flow.port = req.host, req.port
         try:
             upstream = await self._open(req.host, req.port, flow)
         except _Refused:
-            await _send_quietly(sock, wire.socks_reply(wire.SOCKS_NOT_ALLOWED))
             self._finish(flow)
+            await _send_quietly(sock, wire.socks_reply(wire.SOCKS_NOT_ALLOWED))
             return
         except _Upstream as e:
-            await _send_quietly(sock, wire.socks_reply(e.socks))
             self._finish(flow)
+            await _send_quietly(sock, wire.socks_reply(e.socks))
             return
         try:
             await _sendall(sock, wire.socks_reply(wire.SOCKS_OK))
@@ -587,12 +599,14 @@ def _shutdown(sock: socket.socket) -> None:
 
 def serve_forever(listen_sock: socket.socket, net_policy, *, sandbox_id: str,
                   log_path: str | None, notice_stream: TextIO = sys.stderr,
-                  limits: Limits = Limits()) -> None:
+                  limits: Limits = Limits(), parent_pid: int | None = None) -> None:
     """Run the proxy in this (forked) process until SIGTERM/SIGINT or the parent dies.
 
     ``log_path`` None means the default database (``log.default_path()``).
+    ``parent_pid``: the launcher's pid taken before the fork; without it, the parent at
+    entry is assumed, which misses a launcher that died between fork and this call.
     """
-    parent = os.getppid()
+    parent = os.getppid() if parent_pid is None else parent_pid
     _die_with_parent()
     if os.getppid() != parent:
         return

@@ -17,10 +17,10 @@ import posixpath
 import stat
 
 from ringfence.errors import ScanError
-from ringfence.scan.findings import Finding, Report
+from ringfence.scan.findings import Report
 from ringfence.scan.rules import FILE_RULES, git, hidden_text, office, package_managers, symlinks, walk
 
-CHUNK = 64 << 10
+CHUNK = 16 << 10
 TEXT_LIMIT = 8 << 20      # text files up to this size are read whole ...
 SAMPLE = 1 << 20          # ... larger ones only this much, with an info finding
 CONFIG_LIMIT = 8 << 20    # a file some rule must parse: over this is a finding
@@ -156,41 +156,42 @@ class _Walker:
                     self.add(m.check(rel, data))
 
     def git_dir(self, path: str, rel: str) -> None:
-        """A ``.git`` directory: config, commondir and hooks (plus submodule configs), never objects."""
+        """A ``.git`` directory: its configs, commondir and hooks, and those of submodules and
+        worktrees; never the object store."""
         self.report.dirs_scanned += 1
-        checks = (("config", git.check_config), ("commondir", git.check_commondir))
-        todo = [(path, rel, 0)]
+        main = (("config", git.check_config), ("config.worktree", git.check_config), ("commondir", git.check_commondir))
+        todo = [(path, rel, 0, main)]
         while todo:
-            d, r, depth = todo.pop()
+            d, r, depth, checks = todo.pop()
             for name, fn in checks:
-                p, pr = os.path.join(d, name), f"{r}/{name}"
-                try:
-                    st = os.lstat(p)
-                except FileNotFoundError:
-                    continue
-                except OSError as e:
-                    self.add([walk.unreadable(pr, e)])
-                    continue
-                if stat.S_ISLNK(st.st_mode):
-                    self.symlink(p, pr)
-                elif stat.S_ISREG(st.st_mode):
-                    data = self.read(p, pr, CONFIG_LIMIT, None)
-                    if data is not None:
-                        self.add(fn(pr, data))
+                self.git_file(os.path.join(d, name), f"{r}/{name}", fn)
+            if checks is not main:
+                continue
             try:
                 hooks = os.listdir(os.path.join(d, "hooks"))
             except OSError:
                 hooks = []
             self.add(git.check_hooks(f"{r}/hooks", hooks))
-            modules = os.path.join(d, "modules")
-            if depth < 4 and os.path.isdir(modules) and not os.path.islink(modules):
-                try:
-                    with os.scandir(modules) as it:
-                        subs = [e for e in it if e.is_dir(follow_symlinks=False)]
-                except OSError as e:
-                    self.add([walk.unreadable(f"{r}/modules", e)])
-                    subs = []
-                todo.extend((e.path, f"{r}/modules/{e.name}", depth + 1) for e in subs)
+            if depth < 4:
+                for e, er in self.dirs(os.path.join(d, "modules"), f"{r}/modules"):
+                    todo.append((e.path, er, depth + 1, main))
+                for e, er in self.dirs(os.path.join(d, "worktrees"), f"{r}/worktrees"):
+                    todo.append((e.path, er, depth + 1, (("config.worktree", git.check_config),)))
+
+    def git_file(self, path: str, rel: str, fn) -> None:
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            return
+        except OSError as e:
+            self.add([walk.unreadable(rel, e)])
+            return
+        if stat.S_ISLNK(st.st_mode):
+            self.symlink(path, rel)
+        elif stat.S_ISREG(st.st_mode):
+            data = self.read(path, rel, CONFIG_LIMIT, None)
+            if data is not None:
+                self.add(fn(rel, data))
 
     def node_modules(self, path: str, rel: str, depth: int) -> None:
         """Install scripts of every package npm/pnpm/yarn would run, and nothing else."""
@@ -222,7 +223,7 @@ class _Walker:
         try:
             with os.scandir(path) as it:
                 return [(e, f"{rel}/{e.name}") for e in it if e.is_dir(follow_symlinks=False)]
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return []
         except OSError as e:
             self.add([walk.unreadable(rel, e)])

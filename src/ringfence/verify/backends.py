@@ -3,7 +3,9 @@
 
 Each backend says which profiles it has, which layers its diagnostic mode can switch
 off one by one (for attribution), what it is missing on this machine, and how to run
-one command in one world (``launch``, called in the driver process; it may exec).
+one command in one world (``launch``, called in the driver process; it may exec). A
+backend defined outside this file names itself in ``module`` ("pkg.mod:ATTR"); the runner
+makes that importable in the driver.
 
   native   ringfence's own sandbox (bubblewrap namespaces + Landlock + seccomp + the
            filtering proxy) through ``ringfence.sandbox.launch.run``. Its layers:
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 from dataclasses import dataclass
 from typing import Callable
@@ -31,8 +34,18 @@ class Backend:
     profiles: tuple[str, ...]
     layers: tuple[str, ...]                  # switchable, in the order the matrix shows them
     missing: Callable[[], str | None]        # why it cannot run here, or None
-    launch: Callable[[dict], int]            # driver side: job -> exit status
+    launch: Callable[[dict], int]            # driver side: job -> exit status (may exec)
     version: Callable[[], str]
+    module: str | None = None                # defined outside BACKENDS: "pkg.mod:ATTR" to import
+
+
+def resolve(name: str, module: str | None = None) -> Backend:
+    """A backend by name, or one defined elsewhere ("package.module:ATTRIBUTE")."""
+    if module:
+        import importlib
+        mod, _, attr = module.partition(":")
+        return getattr(importlib.import_module(mod), attr)
+    return BACKENDS[name]
 
 
 # ---------------------------------------------------------------- native
@@ -105,7 +118,8 @@ def _srt_launch(job: dict) -> int:
         json.dump(srt_settings(job), f)
     node = shutil.which("node", path=job["env"].get("PATH")) or "node"
     os.chdir(job["cwd"])
-    os.execve(node, [node, srt_cli(), "--settings", path, *job["argv"]], job["env"])
+    # -c takes one shell string as is; srt's own quoting of an argv breaks multi-line code.
+    os.execve(node, [node, srt_cli(), "--settings", path, "-c", shlex.join(job["argv"])], job["env"])
     return 127  # pragma: no cover - execve does not return
 
 

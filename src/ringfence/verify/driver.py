@@ -54,8 +54,8 @@ def execute(job: dict) -> int:
     if job["backend"] == "host":
         os.chdir(job["cwd"])
         os.execvpe(job["argv"][0], job["argv"], job["env"])
-    from ringfence.verify.backends import BACKENDS
-    return BACKENDS[job["backend"]].launch(job)
+    from ringfence.verify.backends import resolve
+    return resolve(job["backend"], job.get("backend_module")).launch(job)
 
 
 def main(argv: list[str]) -> int:

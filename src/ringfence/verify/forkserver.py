@@ -10,7 +10,7 @@ its session on a timeout) and its exit status when it ends. The child is set up 
 like ``python -m ringfence.verify.driver``: new session, the job's environment, only
 the job's fds open, then ``driver.execute``.
 
-    server:  python -I -m ringfence.verify.forkserver SOCKET_PATH
+    server:  python -I -m ringfence.verify.forkserver SOCKET_PATH [SYS_PATH...]
     client:  ForkServer.start(path) -> server; server.spawn(job, fds) -> Child
 """
 from __future__ import annotations
@@ -103,8 +103,11 @@ def _child(job: dict, fds: list[int]) -> None:
         os._exit(code if isinstance(code, int) else driver.DRIVER_ERROR)
 
 
-def serve(path: str) -> None:
+def serve(path: str, extra_paths: list[str]) -> None:
+    import gc
+    sys.path[:0] = extra_paths                 # where a backend defined outside ringfence lives
     _preload()
+    gc.freeze()                      # fewer copy-on-write faults in every forked child
     lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     lsock.bind(path)
     lsock.listen(64)
@@ -226,11 +229,11 @@ class ForkServer:
         self.proc, self.path = proc, path
 
     @classmethod
-    def start(cls, path: str) -> "ForkServer":
+    def start(cls, path: str, extra_paths: tuple[str, ...] = ()) -> "ForkServer":
         # A minimal environment: the user's own variables (and secrets) never enter it;
         # each run gets the world's environment.
         env = {"PATH": os.defpath, "LANG": "C.UTF-8"}
-        proc = subprocess.Popen([sys.executable, "-I", "-m", "ringfence.verify.forkserver", path],
+        proc = subprocess.Popen([sys.executable, "-I", "-m", "ringfence.verify.forkserver", path, *extra_paths],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True, env=env)
         line = proc.stdout.readline()
         if line.strip() != b"ready":
@@ -272,4 +275,4 @@ class ForkServer:
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1])
+    serve(sys.argv[1], sys.argv[2:])

@@ -9,12 +9,14 @@ The layer matrix: for a held probe, each layer of the backend is
 
   sole   switching it off alone makes the probe leak: it is what holds the probe
   yes    it holds the probe on its own, and so does another layer (defence in depth)
-  no     it does not hold the probe
+  first  its error is the one the probe met, and the probe stays held without it
+  no     not needed: the probe stays held without it
   n/a    it cannot affect this probe (network layers for a probe that uses no network)
 
 ``held_by`` lists the layers that hold the probe; "core" means it stayed held with every
-switchable layer off (the launcher's clean environment, closed fds, no capabilities, the
-proxy's protocol checks).
+switchable layer off (user namespace without capabilities, bwrap's own /dev and disabled
+nested namespaces, the launcher's clean environment and closed fds, the proxy's protocol
+checks); "guard" that the guard denies the command before it runs.
 """
 from __future__ import annotations
 

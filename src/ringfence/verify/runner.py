@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -28,7 +29,7 @@ from ringfence.verify.backends import Backend
 from ringfence.verify.driver import DRIVER_ERROR
 from ringfence.verify.forkserver import ForkServer
 from ringfence.verify.hints import hint
-from ringfence.verify.probes.model import Changed, Observation, Probe, fill
+from ringfence.verify.probes.model import Changed, Dead, Observation, Probe, fill
 from ringfence.verify.result import ProbeResult, SuiteResult
 from ringfence.verify.world import BASE_PATH, World, block_device, build_template, loader_path, world_base
 
@@ -60,17 +61,18 @@ def missing_needs(probe: Probe) -> str | None:
     return None
 
 
-def redact(text: str, canaries: dict[str, str], limit: int = 400) -> str:
+def redact(text: str, canaries: dict[str, str], limit: int = 300) -> str:
+    """The last two lines of ``text`` (where errors end up), canary values replaced."""
     for name, value in canaries.items():
         text = text.replace(value, f"<canary:{name}>")
-    text = text.strip()
-    return text[-limit:]
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return " / ".join(lines[-2:])[-limit:]
 
 
 class Runner:
     def __init__(self, backend: Backend, profile: str, *, jobs: int | None = None, attribute: bool = True,
                  weaken: frozenset[str] = frozenset(), base: str | None = None, guard=None,
-                 timeout: float = RUN_TIMEOUT):
+                 timeout: float = RUN_TIMEOUT, validate: bool = True):
         self.backend = backend
         self.profile = profile
         self.jobs = jobs or default_jobs()
@@ -79,6 +81,7 @@ class Runner:
         self.base = base or world_base()
         self.guard = guard                     # callable(probe, world) -> verdict, or None
         self.timeout = timeout
+        self.validate = validate               # False only where an earlier run validated the probes
         self._template = ""
         self._suite_dir = ""
         self._server: ForkServer | None = None
@@ -93,7 +96,11 @@ class Runner:
         os.makedirs(self._suite_dir, mode=0o700)
         try:
             self._template = build_template(os.path.join(self._suite_dir, "template"))
-            self._server = ForkServer.start(os.path.join(self._suite_dir, "fork.sock"))
+            extra = ()
+            if self.backend.module:                  # make a backend defined elsewhere importable
+                mod = sys.modules[self.backend.module.partition(":")[0]]
+                extra = (os.path.dirname(os.path.abspath(mod.__file__)),)
+            self._server = ForkServer.start(os.path.join(self._suite_dir, "fork.sock"), extra)
         except BaseException:
             shutil.rmtree(self._suite_dir, ignore_errors=True)
             raise
@@ -120,7 +127,8 @@ class Runner:
                         on_result(r)
         return SuiteResult(
             backend=self.backend.name, backend_version=self.backend.version(), profile=self.profile,
-            layers=tuple(L for L in self.backend.layers if L not in self.weaken), results=results,
+            layers=(("guard",) if self.guard else ()) + tuple(L for L in self.backend.layers if L not in self.weaken),
+            results=results,
             machine=machine if machine is not None else machine_info(), seconds=time.monotonic() - start,
             weaken=tuple(sorted(self.weaken)), attributed=self.attribute)
 
@@ -152,15 +160,17 @@ class Runner:
     def _judge(self, probe: Probe, world: World, res: ProbeResult) -> None:
         if self.guard is not None and not probe.control:
             res.guard = self.guard(probe, world)
-        host = self.once(probe, world, "host")
-        res.runs += 1
-        if host["error"] or not host["effect"]:
-            res.status = "invalid"
-            res.reason = ("without a sandbox it " + ("failed: " + host["error"] if host["error"] else
-                          "shows no effect: " + (host["tail"] or f"exit status {host['status']}")))
-            return
-        world.reset()
-        full = self.once(probe, world, self.backend.name, disable=self.weaken)
+        if self.validate:
+            host = self.once(probe, world, "host")
+            res.runs += 1
+            if host["error"] or not host["effect"]:
+                res.status = "invalid"
+                res.reason = ("without a sandbox it " + ("failed: " + host["error"] if host["error"] else
+                              "shows no effect: " + (host["tail"] or f"exit status {host['status']}")))
+                return
+            world.reset()
+        full = self.once(probe, world, self.backend.name, disable=self.weaken - {"proxy"},
+                         widen="proxy" in self.weaken)
         res.runs += 1
         if full["error"]:
             res.status, res.reason = "error", full["error"]
@@ -179,6 +189,11 @@ class Runner:
         res.reason = full["tail"] or f"exit status {full['status']}"
         if self.attribute:
             self._attribute(probe, world, res)
+        if res.guard == "deny":                              # the guard stops it before any run
+            res.layers["guard"] = "yes"
+            res.held_by += ("guard",)
+        elif res.guard is not None:
+            res.layers["guard"] = "no"
 
     def _attribute(self, probe: Probe, world: World, res: ProbeResult) -> None:
         """Fill ``res.layers`` and ``res.held_by`` with diagnostic re-runs (see result.py).
@@ -196,8 +211,8 @@ class Runner:
         def leaks(off) -> bool:
             off = set(off)
             world.reset()
-            r = self.once(probe, world, self.backend.name, disable=self.weaken | (off - {"proxy"}),
-                          widen="proxy" in off)
+            off |= self.weaken
+            r = self.once(probe, world, self.backend.name, disable=off - {"proxy"}, widen="proxy" in off)
             res.runs += 1
             if r["error"]:
                 raise RuntimeError(f"diagnostic run with {', '.join(sorted(off))} off: {r['error']}")
@@ -212,7 +227,10 @@ class Runner:
         if first and leaks({first}):                         # the error named the right layer
             return sole(first)
         if not leaks(live):                                  # held with everything off
-            res.layers, res.held_by = {L: ("no" if c == "?" else c) for L, c in cells.items()}, ("core",)
+            res.layers = {L: ("no" if c == "?" else c) for L, c in cells.items()}
+            if first:                                        # it answered first, core holds too
+                res.layers[first] = "first"
+            res.held_by = ((first,) if first else ()) + ("core",)
             return
         alone = [L for L in live if not leaks(set(live) - {L})]
         for L in live:
@@ -242,7 +260,7 @@ class Runner:
                       values["blocked_name"]]
         job = {"backend": mode, "argv": wrapped, "cwd": world.project, "env": env, "home": world.home,
                "project": world.project, "root": world.root, "profile": self.profile,
-               "disable": sorted(disable), "allow_domains": allow}
+               "disable": sorted(disable), "allow_domains": allow, "backend_module": self.backend.module}
         secret_r, secret_w = os.pipe()
         os.write(secret_w, world.fd_secret())
         os.close(secret_w)
@@ -281,7 +299,8 @@ class Runner:
         stderr = stderr.replace(start_token + "\n", "", 1)
         changed = frozenset(k for k, (p, ex) in watched.items() if world.signature(p, ex) != before[k])
         obs = Observation(stdout=stdout, stderr=stderr, status=status, changed=changed,
-                          hits=world.services.hits(), host_alive=world.host_alive(),
+                          hits=world.services.hits(),
+                          host_alive=world.host_alive(wait=0.3 if any(isinstance(d, Dead) for d in probe.detect) else 0),
                           tty=tty.decode("utf-8", "replace"), canaries=world.canaries(), values=values,
                           timed_out=timed_out)
         world.remove_extra()

@@ -271,8 +271,15 @@ class World:
                 env[k] = f"socks5h://{proxy}"
         return env
 
-    def host_alive(self) -> bool:
-        return self.host_proc is not None and self.host_proc.poll() is None
+    def host_alive(self, wait: float = 0.0) -> bool:
+        """Is the host process still running? ``wait``: give a signal just sent time to land."""
+        if self.host_proc is None:
+            return False
+        try:
+            self.host_proc.wait(timeout=wait) if wait else self.host_proc.poll()
+        except subprocess.TimeoutExpired:
+            pass
+        return self.host_proc.returncode is None
 
     # -- snapshots: what a run changed on the host
 

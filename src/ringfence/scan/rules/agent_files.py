@@ -6,7 +6,6 @@ when the command or skill is invoked, before the model sees the text.
 """
 from __future__ import annotations
 
-import posixpath
 import re
 
 from ringfence.scan.findings import Finding, Severity

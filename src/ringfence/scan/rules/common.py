@@ -51,8 +51,3 @@ def as_dict(value: object) -> dict:
 
 def as_list(value: object) -> list:
     return value if isinstance(value, list) else []
-
-
-def truthy(value: object) -> bool:
-    """A JSON true or a YAML "true" (yamlpos keeps scalars as written)."""
-    return value is True or (isinstance(value, str) and value.strip().lower() in ("true", "yes", "on"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from dataclasses import replace
 
 from ringfence.scan.findings import Finding, Severity
 from ringfence.scan.rules.common import decode, red_flag, short
@@ -28,7 +29,7 @@ RULES = {
     "gitmodules.update-command": "A submodule update setting runs a command",
 }
 
-NAMES = frozenset({".gitmodules", ".git"})
+NAMES = frozenset({".gitmodules", ".git", ".gitconfig"})
 _BOOL = {"true", "false", "yes", "no", "on", "off", "1", "0", ""}
 _SIMPLE_COMMAND_KEYS = {"core.fsmonitor", "core.sshcommand", "core.gitproxy", "core.askpass", "core.editor",
                         "core.pager", "core.alternaterefscommand", "sequence.editor", "diff.external",
@@ -177,8 +178,20 @@ def check_gitmodules(rel: str, data: bytes) -> list[Finding]:
 
 
 def check(rel: str, data: bytes) -> list[Finding]:
-    """.gitmodules, or a ``.git`` that is a file (the engine handles ``.git`` directories)."""
-    return check_gitfile(rel, data) if posixpath.basename(rel) == ".git" else check_gitmodules(rel, data)
+    """.gitmodules, a committed .gitconfig, or a ``.git`` that is a file (the engine reads ``.git`` directories)."""
+    base = posixpath.basename(rel)
+    if base == ".git":
+        return check_gitfile(rel, data)
+    if base == ".gitconfig":
+        return check_tracked_config(rel, data)
+    return check_gitmodules(rel, data)
+
+
+def check_tracked_config(rel: str, data: bytes) -> list[Finding]:
+    """A .gitconfig committed to the repository: dangerous once included, so at most medium."""
+    return [replace(f, severity=min(f.severity, Severity.MEDIUM),
+                    message=f.message + " (applies once this file is included, e.g. git config include.path)")
+            for f in check_config(rel, data)]
 
 
 def check_gitfile(rel: str, data: bytes) -> list[Finding]:

@@ -6,7 +6,6 @@ high; other non-trivial comments are low; linter directives are ignored.
 """
 from __future__ import annotations
 
-import posixpath
 import re
 
 from ringfence.scan.findings import Finding, Severity
@@ -29,9 +28,9 @@ _IMPERATIVE = re.compile(
     r"\b(?:ignore|disregard|forget|instead|must|always|never|do not|don't|run|execute|curl|wget|https?://|send|"
     r"upload|post|secret|token|password|api[_ -]?key|credential|ssh|\.env|exfiltrat\w*|base64|system prompt|"
     r"you are|assistant|claude|agent|model|tool|bash|shell|command|silently|without telling)\b", re.I)
-_HIDDEN_HTML = re.compile(
-    r"<[a-z][^>]*?(?:style\s*=\s*[\"'][^\"']*(?:display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0|"
-    r"color\s*:\s*(?:#fff\b|#ffffff|white)\b)|\shidden(?=[\s>=/]))[^>]*>", re.I)
+_TAG = re.compile(r"<[a-zA-Z][^<>]{0,4096}>")  # bounded, and stops at '<': linear on any input
+_HIDING = re.compile(r"style\s*=\s*[\"'][^\"']*(?:display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0|"
+                     r"color\s*:\s*(?:#fff\b|#ffffff|white)\b)|\shidden(?=[\s>=/])", re.I)
 
 
 def wants(rel: str) -> bool:
@@ -68,7 +67,9 @@ def check(rel: str, data: bytes) -> list[Finding]:
             out.append(Finding("instructions.html-comment", Severity.LOW, rel, _line(text, m.start()),
                                f"HTML comment hidden from the rendered page: {short(body, 100)!r}",
                                "read the raw file"))
-    for m in _HIDDEN_HTML.finditer(text):
+    for m in _TAG.finditer(text):
+        if not _HIDING.search(m.group()):
+            continue
         out.append(Finding("instructions.hidden-html", Severity.HIGH, rel, _line(text, m.start()),
                            f"hidden HTML element {short(m.group(), 80)!r}: its text reaches the agent, not you",
                            "read the raw file; delete hidden elements"))

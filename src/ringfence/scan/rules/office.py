@@ -28,19 +28,22 @@ MAX_MEMBERS = 5000
 TINY_HALF_POINTS = 4      # Word: w:sz is in half-points, so <= 2 pt
 TINY_PPT = 400            # PowerPoint: sz in hundredths of a point, so < 4 pt
 
-_W_RUN = re.compile(r"<w:r[ >].*?</w:r>", re.S)
+# Element patterns use a tempered dot (never across the start of the next element) and
+# [^<>] inside tags, so a hostile document with unclosed elements stays linear.
+_W_RUN = re.compile(r"<w:r[ >](?:(?!<w:r[ >]).)*?</w:r>", re.S)
 _W_TEXT = re.compile(r"<w:t(?:\s[^>]*)?>([^<]*)</w:t>")
 _VANISH = re.compile(r"<w:vanish(?:\s+w:val=\"(?:1|true|on)\")?\s*/>")
 _WHITE = re.compile(r"<w:color\s+w:val=\"(?:FFFFFF|ffffff)\"")
 _SIZE = re.compile(r"<w:sz\s+w:val=\"(\d+)\"")
 _RSTYLE = re.compile(r"<w:[rp]Style\s+w:val=\"([^\"]+)\"")
-_STYLE = re.compile(r"<w:style\b[^>]*w:styleId=\"([^\"]+)\"[^>]*>(.*?)</w:style>", re.S)
-_P = re.compile(r"<w:p[ >].*?</w:p>", re.S)
-_A_RUN = re.compile(r"<a:r>.*?</a:r>", re.S)
-_A_SIZE = re.compile(r"<a:rPr\b[^>]*\ssz=\"(\d+)\"")
+_STYLE = re.compile(r"<w:style\b[^<>]*w:styleId=\"([^\"]+)\"[^<>]*>((?:(?!<w:style\b).)*?)</w:style>", re.S)
+_P = re.compile(r"<w:p[ >](?:(?!<w:p[ >]).)*?</w:p>", re.S)
+_A_RUN = re.compile(r"<a:r>(?:(?!<a:r>).)*?</a:r>", re.S)
+_A_SIZE = re.compile(r"<a:rPr\b[^<>]*\ssz=\"(\d+)\"")
 _A_TEXT = re.compile(r"<a:t>([^<]*)</a:t>")
-_HIDDEN_SHAPE = re.compile(r"<p:sp>(?:(?!</p:sp>).)*?<p:cNvPr\b[^>]*\shidden=\"(?:1|true)\".*?</p:sp>", re.S)
-_SHEET = re.compile(r"<sheet\b[^>]*\bname=\"([^\"]*)\"[^>]*\bstate=\"(hidden|veryHidden)\"")
+_HIDDEN_SHAPE = re.compile(r"<p:sp>(?:(?!</p:sp>|<p:sp>).)*?<p:cNvPr\b[^<>]*\shidden=\"(?:1|true)\""
+                           r"(?:(?!<p:sp>).)*?</p:sp>", re.S)
+_SHEET = re.compile(r"<sheet\b[^<>]*\bname=\"([^\"]*)\"[^<>]*\bstate=\"(hidden|veryHidden)\"")
 
 
 class _TooBig(Exception):

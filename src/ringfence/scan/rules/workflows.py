@@ -36,7 +36,17 @@ _PR_HEAD = re.compile(r"github\.event\.pull_request\.head|github\.head_ref|githu
                       r"|refs/pull/|github\.event\.issue\.number|head_repository|github\.event\.comment")
 _RUN_CHECKOUT = re.compile(r"gh\s+pr\s+checkout|git\s+fetch\s+\S+\s+(?:\+?refs/)?pull/|git\s+(?:checkout|switch)\s+.*"
                            r"\$\{\{\s*github\.event\.(?:pull_request\.head|workflow_run\.head)")
-_EXPR = re.compile(r"\$\{\{(.*?)\}\}", re.S)
+
+
+def _expressions(script: str):
+    """(offset, text) of every ``${{ ... }}``; linear even when a ``${{`` is never closed."""
+    i = 0
+    while (start := script.find("${{", i)) >= 0:
+        end = script.find("}}", start + 3)
+        if end < 0:
+            return
+        yield start, script[start + 3:end]
+        i = end + 2
 
 
 def wants(rel: str) -> bool:
@@ -111,12 +121,11 @@ def _step(rel: str, doc: Doc, raw_lines: list[str], base: tuple, step: dict, pri
             out.append(Finding("gha.untrusted-checkout", Severity.CRITICAL, rel, key_line,
                                f"on {', '.join(privileged)} this step fetches the pull request's code",
                                "use on: pull_request for building PR code"))
-        for m in _EXPR.finditer(script):
-            expr = _normalise(m.group(1))
-            hit = _UNTRUSTED.search(expr)
+        for start, expr in _expressions(script):
+            hit = _UNTRUSTED.search(_normalise(expr))
             if not hit:
                 continue
-            line = key_line + script.count("\n", 0, m.start()) + (1 if block else 0)
+            line = key_line + script.count("\n", 0, start) + (1 if block else 0)
             out.append(Finding("gha.expression-injection", Severity.CRITICAL if privileged else Severity.HIGH, rel, line,
                                f"${{{{ {hit.group()} }}}} is pasted into a {key} script: whoever writes that text "
                                "writes shell code",

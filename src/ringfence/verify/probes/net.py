@@ -7,7 +7,10 @@ sandbox those name the world's open proxy, so each technique is shown to work.
 from ringfence.verify.probes.model import Hit, probe, py, sh
 
 BLOCKED = Hit("blocked")
+# --noproxy '': always the proxy from the environment, even for hosts a sandbox lists in
+# NO_PROXY (sandbox-runtime lists 127.0.0.1, which would test its netns, not its proxy).
 CURL = "curl -s -S --max-time 8"
+VIA_PROXY = CURL + " --noproxy ''"
 
 # Helpers for the python probes: talk to the proxy named in the environment.
 PRELUDE = r"""import os,socket,base64,urllib.parse as up
@@ -95,16 +98,16 @@ PROBES = [
           Hit("abstract"), needs=("@python@",)),
     # -- through the proxy, to a target it must refuse
     probe("net.proxy-http", "net", "plain HTTP through the proxy to the blocked target",
-          sh(f'{CURL} -x "$HTTP_PROXY" http://127.0.0.1:@blocked_port@/'), BLOCKED, needs=("curl",)),
+          sh(f'{VIA_PROXY} -x "$HTTP_PROXY" http://127.0.0.1:@blocked_port@/'), BLOCKED, needs=("curl",)),
     probe("net.proxy-connect", "net", "a CONNECT tunnel through the proxy to the blocked target",
-          sh(f'{CURL} -p -x "$HTTP_PROXY" http://127.0.0.1:@blocked_port@/'), BLOCKED, needs=("curl",)),
+          sh(f'{VIA_PROXY} -p -x "$HTTP_PROXY" http://127.0.0.1:@blocked_port@/'), BLOCKED, needs=("curl",)),
     probe("net.proxy-socks5h", "net", "SOCKS5 (name resolved by the proxy) to the blocked target",
-          sh(f'{CURL} -x "$ALL_PROXY" http://127.0.0.1:@blocked_port@/'), BLOCKED, needs=("curl",)),
+          sh(f'{VIA_PROXY} -x "$ALL_PROXY" http://127.0.0.1:@blocked_port@/'), BLOCKED, needs=("curl",)),
     probe("net.proxy-socks5-raw", "net", "a hand-made SOCKS5 CONNECT to the blocked target",
           pyp("s=socks('127.0.0.1',@blocked_port@)\ns.sendall(b'GET / HTTP/1.0\\r\\n\\r\\n')\ndrain(s)"),
           BLOCKED, needs=("@python@",)),
     probe("net.localhost-name", "net", "a name that resolves to loopback (localhost) through the proxy",
-          sh(f"{CURL} http://localhost:@blocked_port@/"), BLOCKED, needs=("curl",)),
+          sh(f"{VIA_PROXY} http://localhost:@blocked_port@/"), BLOCKED, needs=("curl",)),
     probe("net.ip-decimal", "net", "the blocked address spelled as one decimal number",
           pyp("drain(http_via_proxy('http://2130706433:@blocked_port@/','2130706433:@blocked_port@'))"),
           BLOCKED, needs=("@python@",)),
@@ -114,7 +117,7 @@ PROBES = [
     probe("net.ipv4-mapped", "net", "the blocked address as IPv4-mapped IPv6 through CONNECT",
           pyp("s=connect('[::ffff:127.0.0.1]:@blocked_port@')\ns.sendall(b'GET / HTTP/1.0\\r\\n\\r\\n')\ndrain(s)"),
           BLOCKED, needs=("@python@",)),
-    probe("net.proxy-ipv6", "net", "the proxy to the [::1] listener", sh(f'{CURL} -x "$HTTP_PROXY" http://[::1]:@v6_port@/'),
+    probe("net.proxy-ipv6", "net", "the proxy to the [::1] listener", sh(f'{VIA_PROXY} -x "$HTTP_PROXY" http://[::1]:@v6_port@/'),
           Hit("v6"), needs=("curl",)),
     # -- a blocked target by way of an allowed route
     probe("net.forged-host", "net", "allowed URL, forged Host header naming the blocked target",
