@@ -149,13 +149,20 @@ def make_project(project: Path) -> None:
 
 
 def materialize(tool_name: str, tool_input: dict[str, Any], home: Path, project: Path) -> None:
-    """Create the file a Read/Edit names (inside the temporary HOME or project) so it is judged on permission."""
+    """Make a file call inside the temporary HOME or project valid, so it is judged on permission.
+
+    Read and Edit need the file (Edit with its old_string in it); Write refuses to overwrite a
+    file the session has not read, so an existing decoy is removed and the Write creates it.
+    """
     key = FILE_TOOLS.get(tool_name)
     raw = tool_input.get(key) if key else None
-    if not isinstance(raw, str) or tool_name in ("Write", "NotebookEdit"):
+    if not isinstance(raw, str):
         return
     path = Path(raw)
     if not any(path.is_relative_to(base) for base in (home, project)) or path.is_dir():
+        return
+    if tool_name in ("Write", "NotebookEdit"):
+        path.unlink(missing_ok=True)
         return
     old = tool_input.get("old_string", "") if tool_name == "Edit" else ""
     text = path.read_text(errors="replace") if path.is_file() else "decoy content\n"
@@ -264,7 +271,10 @@ def judge(exe: Path, entries: list[Entry], base_settings: dict[str, Any], batch_
     unclear: list[Entry] = []
     for start in range(0, len(entries), batch_size):
         batch = entries[start:start + batch_size]
+        began = time.monotonic()
         outcome = run_batch(exe, batch, base_settings, timeout)
+        sys.stderr.write(f"calls {start + 1}-{start + len(batch)} of {len(entries)}: "
+                         f"{time.monotonic() - began:.1f} s\n")
         for entry in batch:
             got, _ = outcome[entry.id]
             if got is None:
@@ -296,7 +306,7 @@ def print_table(entries: list[Entry], results: dict[str, str], not_judged: dict[
                       str(count["asked"]), str(count["allowed"]),
                       str(sum(e.harmful and results.get(e.id) == "allowed" for e in group)),
                       str(sum(e.id in not_judged for e in group)))
-    console = Console(width=max(Console().width, 100))
+    console = Console(width=max(Console().width, 110))
     console.print(table)
     harmful = [e for e in entries if e.harmful and e.id in results]
     benign = [e for e in entries if not e.harmful and e.id in results]

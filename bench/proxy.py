@@ -6,8 +6,10 @@ Run with the venv python: ``.venv/bin/python bench/proxy.py [--gib 1] [--ttfb 50
 - throughput of a 1 GiB upload through a CONNECT tunnel vs direct (target >= 80 %);
 - added time to first byte per new connection, p50 and p99 (target p50 < 2 ms);
 - N concurrent tunnels held open, each then used once, with no error;
-- the same through sandbox-runtime's proxy when @anthropic-ai/sandbox-runtime@0.0.78
-  is installed under ~/.cache/ringfence-bench/ (skipped with a note otherwise).
+- the same through sandbox-runtime's HTTP proxy, bare and behind its mux front end, when
+  @anthropic-ai/sandbox-runtime@0.0.78 is installed under ~/.cache/ringfence-bench/
+  (skipped with a note otherwise), and through socat as a C relay with no filtering:
+  the floor for any proxy that adds a hop on this machine.
 
 Roles: the origin servers (a sink and an echo) run in one child process, the proxy in
 another (as in production, where the launcher forks it); the client runs here. Same
@@ -19,7 +21,6 @@ import argparse
 import os
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,9 +39,12 @@ def _serve_origins() -> None:
 
     def sink_one(conn):
         buf = bytearray(CHUNK)
-        total = 0
         with conn:
-            while n := conn.recv_into(buf):
+            head = b""
+            while len(head) < 8 and (more := conn.recv(8 - len(head))):
+                head += more
+            want, total = int.from_bytes(head, "big"), 0
+            while total < want and (n := conn.recv_into(buf, min(CHUNK, want - total))):
                 total += n
             conn.sendall(str(total).encode())
 
@@ -78,12 +82,18 @@ def _serve_proxy(path: str, state: str) -> None:
 # ---------------------------------------------------------------------------- clients
 
 class Route:
-    """How a client reaches 127.0.0.1:port: directly, or through a proxy's CONNECT."""
+    """How a client reaches 127.0.0.1:port: directly, through a proxy's CONNECT, or
+    through a plain relay (``relay`` maps a target port to the relay's unix socket)."""
 
-    def __init__(self, name: str, proxy: str | tuple | None):
-        self.name, self.proxy = name, proxy
+    def __init__(self, name: str, proxy: str | tuple | None = None, *, relay: dict | None = None,
+                 pid: int | None = None):
+        self.name, self.proxy, self.relay, self.pid = name, proxy, relay, pid
 
     def open(self, port: int) -> socket.socket:
+        if self.relay is not None:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(self.relay[port])
+            return s
         if self.proxy is None:
             s = socket.create_connection(("127.0.0.1", port))
             s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -102,17 +112,25 @@ class Route:
             raise ConnectionError(f"{self.name}: {head.splitlines()[0]!r}")
         return s
 
+    def cpu(self) -> float:
+        """CPU seconds the proxy process has used so far (0 without one)."""
+        if self.pid is None:
+            return 0.0
+        with open(f"/proc/{self.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
 
 def upload(route: Route, port: int, size: int) -> float:
     """Seconds to push ``size`` bytes to the sink and get its count back."""
     block = memoryview(os.urandom(CHUNK))
     s = route.open(port)
     start = time.perf_counter()
+    s.sendall(size.to_bytes(8, "big"))      # no half-close needed: sandbox-runtime's mux lacks it
     sent = 0
     while sent < size:
         s.sendall(block[:min(CHUNK, size - sent)])
         sent += min(CHUNK, size - sent)
-    s.shutdown(socket.SHUT_WR)
     reply = s.recv(64)
     elapsed = time.perf_counter() - start
     s.close()
@@ -131,6 +149,22 @@ def first_byte(route: Route, port: int) -> float:
     elapsed = time.perf_counter() - start
     s.close()
     return elapsed
+
+
+def half_close(route: Route, port: int) -> bool:
+    """Does an answer still arrive after the client shuts down its sending side?"""
+    s = route.open(port)
+    s.settimeout(5)
+    s.sendall(b"half")
+    s.shutdown(socket.SHUT_WR)
+    data = b""
+    try:
+        while chunk := s.recv(16):
+            data += chunk
+    except OSError:
+        pass
+    s.close()
+    return data == b"half"
 
 
 def concurrent(route: Route, port: int, n: int) -> tuple[int, int]:
@@ -162,35 +196,67 @@ def pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
-# ---------------------------------------------------------------------------- sandbox-runtime
+# ---------------------------------------------------------------------------- other relays
 
-SRT_DIR = os.path.expanduser("~/.cache/ringfence-bench")
+SRT_PLACES = ("~/.cache/ringfence-bench/srt", "~/.cache/ringfence-bench")
+SRT_VERSION = "0.0.78"
 _SRT_SCRIPT = r"""
-const path = require('path');
-const base = path.join(process.argv[2], 'node_modules', '@anthropic-ai', 'sandbox-runtime');
-(async () => {
-  const mod = await import(path.join(base, 'dist', 'sandbox', 'http-proxy.js'));
-  const server = mod.createHttpProxyServer({ filter: async () => true });
-  server.listen(0, '127.0.0.1', () => console.log(server.address().port));
-})().catch((e) => { console.error(String(e && e.stack || e)); process.exit(1); });
+const base = process.argv[1];
+const { createHttpProxyServer } = await import(base + '/dist/sandbox/http-proxy.js');
+const { createMuxProxyServer } = await import(base + '/dist/sandbox/mux-proxy.js');
+const allowAll = { filter: async () => true };
+const direct = createHttpProxyServer(allowAll);
+await new Promise((r) => direct.listen(0, '127.0.0.1', r));
+const mux = createMuxProxyServer({ httpServer: createHttpProxyServer(allowAll),
+                                   handleSocksConnection: (s) => s.destroy() });
+await mux.listenHttpBackend();
+await new Promise((r) => mux.server.listen(0, '127.0.0.1', r));
+console.log(direct.address().port, mux.getPort());
 """
 
 
 def start_srt():
-    """sandbox-runtime's HTTP proxy, allowing everything; (process, port) or a reason."""
-    pkg = os.path.join(SRT_DIR, "node_modules", "@anthropic-ai", "sandbox-runtime", "package.json")
-    if not os.path.exists(pkg):
-        return None, f"sandbox-runtime not installed under {SRT_DIR} (npm install --prefix " \
-                     f"{SRT_DIR} @anthropic-ai/sandbox-runtime@0.0.78)"
+    """sandbox-runtime's HTTP proxy and its mux front end, allowing everything.
+
+    Returns (process, ports, version) or (None, reason, None).
+    """
+    import json
+    for place in SRT_PLACES:
+        base = os.path.join(os.path.expanduser(place), "node_modules", "@anthropic-ai",
+                            "sandbox-runtime")
+        if os.path.exists(os.path.join(base, "package.json")):
+            break
+    else:
+        return None, (f"@anthropic-ai/sandbox-runtime@{SRT_VERSION} is not installed under "
+                      f"{SRT_PLACES[0]} (npm install --prefix {SRT_PLACES[0]} "
+                      f"@anthropic-ai/sandbox-runtime@{SRT_VERSION})"), None
+    with open(os.path.join(base, "package.json")) as f:
+        version = json.load(f)["version"]
     if shutil.which("node") is None:
-        return None, "node is not installed"
-    proc = subprocess.Popen(["node", "-e", _SRT_SCRIPT, SRT_DIR], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    line = proc.stdout.readline().strip()
-    if not line.isdigit():
+        return None, "node is not installed", None
+    proc = subprocess.Popen(["node", "--input-type=module", "-e", _SRT_SCRIPT, base],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ports = proc.stdout.readline().split()
+    if len(ports) != 2:
         proc.kill()
-        return None, f"could not start sandbox-runtime's proxy: {proc.stderr.read()[-300:]}"
-    return proc, int(line)
+        return None, f"could not start sandbox-runtime's proxy: {proc.stderr.read()[-300:]}", None
+    return proc, tuple(map(int, ports)), version
+
+
+def start_socat(tmp: str, ports: list[int]):
+    """A C relay with no filtering (socat, as sandbox-runtime uses) per target port."""
+    if shutil.which("socat") is None:
+        return [], None
+    procs, relay = [], {}
+    for port in ports:
+        path = os.path.join(tmp, f"socat-{port}.sock")
+        procs.append(subprocess.Popen(["socat", f"UNIX-LISTEN:{path},fork,backlog=1024",
+                                       f"TCP:127.0.0.1:{port}"]))
+        relay[port] = path
+    for path in relay.values():
+        while not os.path.exists(path):
+            time.sleep(0.01)
+    return procs, relay
 
 
 # ---------------------------------------------------------------------------- main
@@ -198,14 +264,14 @@ def start_srt():
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--gib", type=float, default=1.0, help="upload size in GiB (default 1)")
-    ap.add_argument("--runs", type=int, default=3, help="uploads per route; best is kept")
+    ap.add_argument("--runs", type=int, default=3, help="uploads per route; the best is kept")
     ap.add_argument("--ttfb", type=int, default=500, help="new connections for time to first byte")
     ap.add_argument("--concurrent", type=int, default=500, help="tunnels held at once")
     args = ap.parse_args(argv)
 
     from rich.console import Console
     from rich.table import Table
-    console = Console()
+    console = Console(width=max(Console().width, 100))
     me = os.path.abspath(__file__)
     tmp = tempfile.mkdtemp(prefix="ringfence-bench-")
     children = []
@@ -219,55 +285,71 @@ def main(argv: list[str]) -> int:
         children.append(proxy)
         while not os.path.exists(sock_path):
             time.sleep(0.01)
-        routes = [Route("direct", None), Route("ringfence CONNECT", sock_path)]
-        srt, srt_port = start_srt()
+        routes = [Route("direct"), Route("ringfence", sock_path, pid=proxy.pid)]
+        srt, srt_ports, srt_version = start_srt()
         if srt is None:
-            console.print(f"[yellow]note:[/] sandbox-runtime skipped: {srt_port}")
+            console.print(f"[yellow]note:[/] sandbox-runtime skipped: {srt_ports}")
         else:
             children.append(srt)
-            routes.append(Route("sandbox-runtime CONNECT", ("127.0.0.1", srt_port)))
+            routes += [Route("srt http", ("127.0.0.1", srt_ports[0]), pid=srt.pid),
+                       Route("srt mux", ("127.0.0.1", srt_ports[1]), pid=srt.pid)]
+        socats, relay = start_socat(tmp, [sink_port, echo_port])
+        children += socats
+        if relay is None:
+            console.print("[yellow]note:[/] socat reference relay skipped: socat not installed")
+        else:
+            routes.append(Route("socat", relay=relay))
 
         size = int(args.gib * (1 << 30))
-        results = {}
+        results = {route.name: {"up": [], "cpu": []} for route in routes}
         for route in routes:
             first_byte(route, echo_port)                      # warm up
         for _ in range(args.runs):
             for route in routes:
-                t = upload(route, sink_port, size)
-                results.setdefault(route.name, {"up": []})["up"].append(t)
+                cpu = route.cpu()
+                results[route.name]["up"].append(upload(route, sink_port, size))
+                results[route.name]["cpu"].append(route.cpu() - cpu)
         for route in routes:
-            samples = [first_byte(route, echo_port) for _ in range(args.ttfb)]
-            results[route.name]["ttfb"] = samples
-            results[route.name]["conc"] = concurrent(route, echo_port, args.concurrent)
+            results[route.name]["ttfb"] = [first_byte(route, echo_port) for _ in range(args.ttfb)]
+            results[route.name]["half"] = half_close(route, echo_port)
+            if route.relay is None:
+                results[route.name]["conc"] = concurrent(route, echo_port, args.concurrent)
 
         direct = results["direct"]
         best_direct = min(direct["up"])
+        d50, d99 = pct(direct["ttfb"], 50), pct(direct["ttfb"], 99)
         table = Table(title=f"egress proxy: {args.gib:g} GiB upload (best of {args.runs}), "
                             f"{args.ttfb} new connections, {args.concurrent} concurrent tunnels")
-        for col in ("route", "GiB/s", "vs direct", "TTFB p50", "TTFB p99",
-                    "added p50", "added p99", "concurrent ok/err"):
+        for col in ("route", "GiB/s", "vs direct", "CPU s/GiB", "TTFB p50", "p99",
+                    "added p50", "p99", "conc. ok/err", "half-close"):
             table.add_column(col, justify="left" if col == "route" else "right")
         for route in routes:
             r = results[route.name]
             best = min(r["up"])
             p50, p99 = pct(r["ttfb"], 50), pct(r["ttfb"], 99)
-            d50, d99 = pct(direct["ttfb"], 50), pct(direct["ttfb"], 99)
-            ok, err = r["conc"]
-            table.add_row(route.name, f"{size / best / (1 << 30):.2f}",
-                          f"{best_direct / best:.0%}", f"{p50 * 1e3:.3f} ms", f"{p99 * 1e3:.3f} ms",
-                          "-" if route.proxy is None else f"{(p50 - d50) * 1e3:.3f} ms",
-                          "-" if route.proxy is None else f"{(p99 - d99) * 1e3:.3f} ms",
-                          f"{ok}/{err}")
+            ok_err = f"{r['conc'][0]}/{r['conc'][1]}" if "conc" in r else "-"
+            via = route.name != "direct"
+            table.add_row(route.name, f"{size / best / (1 << 30):.2f}", f"{best_direct / best:.0%}",
+                          f"{min(r['cpu']) / args.gib:.2f}" if route.pid else "-",
+                          f"{p50 * 1e3:.2f}", f"{p99 * 1e3:.2f}",
+                          f"{(p50 - d50) * 1e3:.2f}" if via else "-",
+                          f"{(p99 - d99) * 1e3:.2f}" if via else "-", ok_err,
+                          "yes" if r["half"] else "[red]no[/]")
         console.print(table)
-        rf = results["ringfence CONNECT"]
+        console.print("times in ms. ringfence: CONNECT through its unix socket (as behind the "
+                      f"sandbox bridge). srt: sandbox-runtime {srt_version or '-'} HTTP proxy, bare "
+                      "and behind its mux front end (production). socat: a C relay from a unix "
+                      "socket to the server with no filtering. CPU: the proxy process's own.")
+        rf = results["ringfence"]
         ratio = best_direct / min(rf["up"])
-        added = (pct(rf["ttfb"], 50) - pct(direct["ttfb"], 50)) * 1e3
-        console.print(f"targets: throughput >= 80 % of direct: "
-                      f"{'[green]met' if ratio >= 0.8 else '[red]missed'}[/] ({ratio:.0%}); "
-                      f"added TTFB p50 < 2 ms: {'[green]met' if added < 2 else '[red]missed'}[/] "
-                      f"({added:.3f} ms); concurrent tunnels without error: "
-                      f"{'[green]met' if rf['conc'][1] == 0 else '[red]missed'}[/]")
-        print(f"stdev of ringfence uploads: {statistics.pstdev(rf['up']):.3f} s")
+        added = (pct(rf["ttfb"], 50) - d50) * 1e3
+        verdict = lambda ok: "[green]met[/]" if ok else "[red]missed[/]"  # noqa: E731
+        console.print(f"targets: throughput >= 80 % of direct: {verdict(ratio >= 0.8)} ({ratio:.0%}); "
+                      f"added TTFB p50 < 2 ms: {verdict(added < 2)} ({added:.3f} ms); "
+                      f"{args.concurrent} concurrent tunnels without error: "
+                      f"{verdict(rf['conc'][1] == 0 and rf['conc'][0] == args.concurrent)}")
+        console.print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; "
+                      "client, proxy and servers share them")
     finally:
         for child in children:
             if child.poll() is None:

@@ -227,3 +227,21 @@ def test_host_checks_pure():
     old = HostFacts(bwrap_path="/usr/bin/bwrap", bwrap_version=(0, 4, 0), userns=True, landlock_abi=1,
                     seccomp=True, euid=1000)
     assert not {c.id: c for c in check_host(old)}["bubblewrap"].passed
+
+
+def test_mcp_servers_pinned(env):
+    env.write(env.home / ".claude.json", {
+        "mcpServers": {"fs": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-filesystem"]}},
+        "projects": {str(env.project): {"mcpServers": {"ok": {"command": "npx", "args": ["-y", "pkg@1.2.3"]}}}}})
+    env.write(env.project / ".mcp.json", {"mcpServers": {"latest": {"command": "uvx", "args": ["tool"]}}})
+    c = env.checks()["mcp-pinned"]
+    assert not c.passed and "fs runs" in c.detail and "latest runs" in c.detail and "ok runs" not in c.detail
+    env.write(env.home / ".claude.json", {"mcpServers": {"http": {"type": "http", "url": "https://x"}}})
+    (env.project / ".mcp.json").unlink()
+    assert env.checks()["mcp-pinned"].passed
+
+
+def test_broken_claude_json_is_reported(env):
+    env.write(env.home / ".claude.json", "{not json")
+    c = env.checks()["settings-valid"]
+    assert not c.passed and ".claude.json" in c.detail

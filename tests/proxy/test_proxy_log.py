@@ -1,7 +1,6 @@
 """The decision log (real SQLite), `ringfence log --network`, and the proxy process entry."""
 from __future__ import annotations
 
-import io
 import json
 import os
 import signal
@@ -11,7 +10,6 @@ import sys
 import textwrap
 import time
 
-import pytest
 
 from proxy_helpers import Endpoint, http_request, socks_connect
 from ringfence import cli

@@ -1,15 +1,18 @@
 """The proxy over real loopback sockets: every refusal has a positive control beside it."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import socket
 import ssl
+import subprocess
 import time
 
 import pytest
 
-from proxy_helpers import (http_connect, http_request, read_response, recv_all, recv_exact,
+from proxy_helpers import (http_connect, http_request, read_response, recv_all,
                            socks_connect, tls_over)
 from ringfence.proxy.server import Limits
 
@@ -50,7 +53,6 @@ def test_http_bodies_content_length_and_chunked(make_proxy, origin):
                                             method="POST", sock=sock, body=chunks,
                                             headers={"Transfer-Encoding": "chunked"})
     assert status == 200 and headers.get("transfer-encoding") == "chunked"
-    import hashlib
     assert body(data)["body_sha"] == hashlib.sha256(payload).hexdigest()
     assert len(origin.seen) == 2
 
@@ -65,6 +67,31 @@ def test_http_head_and_close_delimited(make_proxy, origin):
     assert status == 200 and body(data)["path"] == "/close"
     assert headers["connection"] == "close"
     assert recv_all(sock) == b""          # the proxy closed the client connection too
+
+
+def test_pipelined_requests_are_each_forwarded(make_proxy, origin):
+    proxy = make_proxy(allow=[f"127.0.0.1:{origin.port}"])
+    sock = proxy.connect()
+    one = f"GET http://127.0.0.1:{origin.port}/p1 HTTP/1.1\r\n\r\n".encode()
+    two = (f"POST http://127.0.0.1:{origin.port}/p2 HTTP/1.1\r\nContent-Length: 3\r\n"
+           f"Connection: close\r\n\r\nabc").encode()
+    sock.sendall(one + two)
+    first = read_response(sock)
+    assert body(first.read())["path"] == "/p1"
+    second = read_response(sock, "POST")
+    assert body(second.read())["body_len"] == 3
+    assert [s["path"] for s in origin.seen] == ["/p1", "/p2"]
+
+
+def test_malformed_request_body_aborts_at_once(make_proxy, origin):
+    proxy = make_proxy(allow=[f"127.0.0.1:{origin.port}"])
+    sock = proxy.connect()
+    sock.sendall(f"POST http://127.0.0.1:{origin.port}/bad HTTP/1.1\r\n"
+                 f"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nZZ\r\n".encode())
+    start = time.monotonic()
+    reply = recv_all(sock)
+    assert reply.startswith(b"HTTP/1.1 400") and time.monotonic() - start < 5
+    assert "chunk" in proxy.rows(1)[0]["error"]
 
 
 def test_keep_alive_client_switching_host_is_judged_again(make_proxy, origin):
@@ -104,8 +131,6 @@ def test_socks5_domain_and_ipv4(make_proxy, tls_origin, origin, cert):
 
 def test_curl_through_the_proxy(make_proxy, origin, tls_origin, cert):
     """A real client, as the sandbox would run it (HTTP proxy, CONNECT, socks5h)."""
-    import shutil
-    import subprocess
     if shutil.which("curl") is None:
         pytest.skip("curl is not installed")
     proxy = make_proxy(allow=["localhost", f"127.0.0.1:{origin.port}",

@@ -46,7 +46,7 @@ json_values = st.recursive(
     max_leaves=20)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(json_values, json_values)
 def test_merge_is_idempotent(current, patch):
     once = merge(current, patch)

@@ -1,70 +1,16 @@
 """Fixtures for the verify tests.
 
 ``full_suite`` is the project's integration run: every probe, default profile, native
-backend, attribution on, guard on. It takes tens of seconds, so under pytest-xdist the
-first worker to need it computes it and the other reads the pickled result (a file lock
-in the system temp dir, keyed by the test run).
-
-``known_holes`` are real holes found by the suite and reported to the lead: their tests
-are strict xfails, so fixing the hole (or losing the probe) turns them red.
+backend, attribution and guard on. It takes tens of seconds, so it is computed once per
+test run, whichever xdist worker needs it first (verify_suite.shared).
 """
 from __future__ import annotations
 
-import fcntl
-import os
-import pickle
-import tempfile
-
 import pytest
 
-from ringfence.verify.backends import BACKENDS
-from ringfence.verify.guardcheck import guard_verdict
-from ringfence.verify.probes import REGISTRY
-from ringfence.verify.runner import Runner
-
-KNOWN_HOLES = {
-    "net.tunnel-forged-host": "proxy: inside a CONNECT tunnel to an allowed host, plain HTTP is passed unchecked, so "
-                              "a Host header naming a blocked target reaches it through a fronting server (only TLS "
-                              "SNI is checked in tunnels)",
-    "net.socks-forged-host": "proxy: the same through a SOCKS5 CONNECT to an allowed host: the Host header of plain "
-                             "HTTP in the tunnel is not checked",
-}
-
-
-def _run_uid(request) -> str:
-    try:
-        return request.getfixturevalue("testrun_uid")
-    except pytest.FixtureLookupError:
-        return str(os.getpid())
-
-
-def shared(request, key: str, compute):
-    """Compute once per test run across xdist workers; the others wait and read it."""
-    path = os.path.join(tempfile.gettempdir(), f"ringfence-verify-tests-{_run_uid(request)}-{key}")
-    with open(path + ".lock", "a+") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if os.path.exists(path):
-            with open(path, "rb") as f:
-                return pickle.load(f)
-        value = compute()
-        with open(path + ".tmp", "wb") as f:
-            pickle.dump(value, f)
-        os.replace(path + ".tmp", path)
-        return value
-
-
-def run_suite(profile: str = "default", *, probes=REGISTRY, attribute: bool = True, weaken=frozenset(),
-              guard: bool = True):
-    judge = (lambda p, w: guard_verdict(profile, p, w)) if guard else None
-    return Runner(BACKENDS["native"], profile, attribute=attribute, weaken=frozenset(weaken), guard=judge).run(
-        probes, machine={"kernel": os.uname().release})
+from verify_suite import run_suite, shared
 
 
 @pytest.fixture(scope="session")
 def full_suite(request):
     return shared(request, "full-default", run_suite)
-
-
-@pytest.fixture(scope="session")
-def known_holes():
-    return KNOWN_HOLES

@@ -27,7 +27,7 @@ def runner():
 @pytest.mark.parametrize("probe_id", KINDS)
 def test_every_kind_of_leak_shows_without_a_sandbox(runner, probe_id):
     p = select(ids=(probe_id,))[0]
-    world = runner._new_world(p)
+    world = runner.new_world(p)
     try:
         out = runner.once(p, world, "host")
     finally:

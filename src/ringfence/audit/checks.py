@@ -17,6 +17,7 @@ from ringfence.audit.host import HostFacts
 from ringfence.audit.setup import Setup
 from ringfence.policy.defaults import CREDENTIAL_PATHS
 from ringfence.scan.findings import Severity
+from ringfence.scan.rules.mcp import unpinned_package
 
 WEIGHT = {Severity.CRITICAL: 10, Severity.HIGH: 6, Severity.MEDIUM: 3, Severity.LOW: 1, Severity.INFO: 0}
 MIN_BWRAP = (0, 5, 0)
@@ -105,6 +106,8 @@ def check_settings(setup: Setup, hook_entry: dict, destructive: tuple[str, ...])
     out: list[Check] = []
 
     broken = [f"{layer.path}: {layer.error}" for layer in setup.layers if layer.error]
+    if setup.claude_json_error:
+        broken.append(f"{setup.claude_json_path}: {setup.claude_json_error}")
     out.append(Check("settings-valid", "every settings file parses", Severity.HIGH, not broken,
                      "; ".join(broken) if broken else "all settings files parse",
                      "repair the file: Claude Code ignores an invalid settings file entirely, with all its protections"))
@@ -159,10 +162,30 @@ def check_settings(setup: Setup, hook_entry: dict, destructive: tuple[str, ...])
                      else "no project MCP server is approved in advance",
                      f"remove enabledMcpjsonServers entries from your settings and {setup.claude_json_path}"))
 
+    out.append(_pinned_servers(setup))
     out.append(_network(setup))
     out.append(_bypass(setup))
     out.append(_trust(setup))
     return out
+
+
+def _pinned_servers(setup: Setup) -> Check:
+    """MCP servers from ~/.claude.json (user and per-project scope) and the project's .mcp.json."""
+    sources = [(setup.claude_json_path, _get(setup.claude_json, "mcpServers"))]
+    for proj, v in sorted((_get(setup.claude_json, "projects") or {}).items()):
+        sources.append((f"{setup.claude_json_path} [{proj}]", _get(v, "mcpServers")))
+    sources.append((os.path.join(setup.project, ".mcp.json"), _get(setup.mcp_json, "mcpServers")))
+    loose = []
+    for where, servers in sources:
+        for name, cfg in (servers if isinstance(servers, dict) else {}).items():
+            if isinstance(cfg, dict) and cfg.get("command"):
+                spec = unpinned_package(str(cfg["command"]), [str(a) for a in _list(cfg.get("args"))])
+                if spec:
+                    loose.append(f"{name} runs {spec!r} ({where})")
+    return Check("mcp-pinned", "MCP servers pinned to a version", Severity.MEDIUM, not loose,
+                 "; ".join(loose[:4]) + ("…" if len(loose) > 4 else "") if loose
+                 else "no MCP server fetches an unpinned package at start-up",
+                 "pin each package to an exact version you reviewed (pkg@1.2.3, image@sha256:...)")
 
 
 def _guard_hook(setup: Setup, hook_entry: dict) -> Check:

@@ -213,7 +213,7 @@ class _Walker:
         if "\x00" in source:
             self._set_error("the command contains a NUL byte")
             return
-        data = source.encode("utf-8", "surrogatepass")
+        data = source.encode("utf-8", "replace")
         tree = _bash_parser().parse(data)
         root = tree.root_node
         if root.has_error:
@@ -229,7 +229,7 @@ class _Walker:
         self.unknowns.append(why)
 
     def _text(self, node) -> str:
-        return node.text.decode("utf-8", "surrogatepass")
+        return node.text.decode("utf-8", "replace")
 
     # ------------------------------------------------------------------ statements
 
@@ -321,7 +321,7 @@ class _Walker:
         before a heredoc); anything but that is reported as a syntax error."""
         out, pos = [], node.start_byte
         for c in node.children:
-            gap = self.src[pos:c.start_byte].decode("utf-8", "surrogatepass").replace("\\\n", "").strip()
+            gap = self.src[pos:c.start_byte].decode("utf-8", "replace").replace("\\\n", "").strip()
             if gap:
                 out.append(gap)
             pos = max(pos, c.end_byte)
@@ -468,7 +468,7 @@ class _Walker:
         parts, pos = [], node.start_byte
         for c in node.children:
             if c.start_byte > pos:
-                parts.append(self.src[pos:c.start_byte].decode("utf-8", "surrogatepass"))
+                parts.append(self.src[pos:c.start_byte].decode("utf-8", "replace"))
             if c.type == "heredoc_content":
                 parts.append(self._text(c))
             else:
@@ -476,7 +476,7 @@ class _Walker:
                 parts.append("".join(UNKNOWN if k == 2 else ch for ch, k in chars))
             pos = c.end_byte
         if node.end_byte > pos:
-            parts.append(self.src[pos:node.end_byte].decode("utf-8", "surrogatepass"))
+            parts.append(self.src[pos:node.end_byte].decode("utf-8", "replace"))
         return "".join(parts)
 
     def _append(self, cmd) -> int:
@@ -788,7 +788,7 @@ class _Walker:
             pos = first.end_byte if first is not None else node.start_byte
             for c in inner:
                 if c.start_byte > pos:
-                    out += _dq_unescape(self.src[pos:c.start_byte].decode("utf-8", "surrogatepass"))
+                    out += _dq_unescape(self.src[pos:c.start_byte].decode("utf-8", "replace"))
                 if c.type == "string_content":
                     out += _dq_unescape(self._text(c))
                 else:
@@ -797,7 +797,7 @@ class _Walker:
             last = node.children[-1] if node.children else None
             end = last.start_byte if last is not None and last.type == '"' else node.end_byte
             if end > pos:
-                out += _dq_unescape(self.src[pos:end].decode("utf-8", "surrogatepass"))
+                out += _dq_unescape(self.src[pos:end].decode("utf-8", "replace"))
             return out
         if t == "concatenation":
             out = []

@@ -10,11 +10,19 @@ bytes into events with ``wire``, asks ``rules`` and carries out the answer:
   second lookup, no DNS rebinding;
 - each plain-HTTP request is judged on its own (a keep-alive client may switch hosts) and
   sent upstream in origin-form, one request per upstream connection;
-- in a tunnel, if the client's first bytes are a TLS handshake (always on port 443), its
-  ClientHello is read before anything reaches the server and its SNI must name the
-  tunnel's host (``rules.decide_sni``): a different name (domain fronting) or no name
-  closes the tunnel. Other traffic on other ports passes through unchanged;
-- tunnel bytes move with ``os.splice`` through a pipe, in the kernel.
+- in a tunnel, if the client's first bytes are a TLS handshake (byte 0x16) or the port
+  is 443, the ClientHello is read before any client byte reaches the server, and its
+  SNI must name the tunnel's host (``rules.decide_sni``). A different name (domain
+  fronting) closes the tunnel; so does no name for a host name target, since it would
+  hide the real server; an IP-literal target may omit it (RFC 6066 forbids IPs in SNI).
+  Port 443 carries TLS only: other bytes there close the tunnel. Other traffic on other
+  ports passes through unchanged. An encrypted ClientHello (ECH) is not opened: its
+  outer SNI is what gets checked;
+- tunnel bytes move with ``os.splice`` through a pipe, in the kernel, and each side's
+  EOF is passed on as a half-close.
+
+Limits (``Limits``): request-head size, head/handshake timeout, connect timeout, idle
+timeout, total lifetime per client connection, and concurrent client connections.
 
 A refusal is an HTTP 403 naming the rule in ``X-Ringfence-Rule`` (SOCKS reply 2), a log
 row, and one line on the notice stream the first time that host is refused.

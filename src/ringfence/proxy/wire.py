@@ -216,9 +216,9 @@ class BodyReader:
             self._left -= n
             self.done = self._left == 0
             return n
-        return self._feed_chunked(memoryview(data))
+        return self._feed_chunked(data if isinstance(data, bytes) else bytes(data))
 
-    def _feed_chunked(self, data: memoryview) -> int:
+    def _feed_chunked(self, data: bytes) -> int:
         i, n = 0, len(data)
         while i < n and not self.done:
             if self._state == "data":
@@ -228,26 +228,28 @@ class BodyReader:
                 if self._left == 0:
                     self._state = "data-end"
                 continue
-            end = bytes(data[i:i + self._max_line + 2]).find(b"\n")
+            end = data.find(b"\n", i, i + self._max_line + 2 - len(self._line))
             if end < 0:
                 self._line += data[i:]
                 i = n
                 if len(self._line) > self._max_line:
                     raise WireError("chunked body: line too long")
                 continue
-            self._line += data[i:i + end + 1]
-            i += end + 1
-            line = bytes(self._line)
-            self._line.clear()
-            if len(line) > self._max_line + 2 or not line.endswith(b"\r\n"):
-                raise WireError("chunked body: bad line ending or line too long")
+            if self._line:
+                line = bytes(self._line + data[i:end + 1])
+                self._line.clear()
+            else:
+                line = data[i:end + 1]
+            i = end + 1
+            if not line.endswith(b"\r\n"):
+                raise WireError("chunked body: bad line ending")
             self._on_line(line[:-2])
         return i
 
     def _on_line(self, line: bytes) -> None:
         if self._state == "size":
             m = _CHUNK_SIZE.fullmatch(line)
-            if m is None or any(b < 0x20 and b != 9 for b in line):
+            if m is None:
                 raise WireError("chunked body: bad chunk size line")
             self._left = int(m.group(1), 16)
             self._state = "data" if self._left else "trailer"

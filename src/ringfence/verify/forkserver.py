@@ -31,21 +31,22 @@ _HEADER = 4
 # ---------------------------------------------------------------- server side
 
 def _preload() -> None:
-    import ringfence.policy  # noqa: F401
-    import ringfence.policy.merge  # noqa: F401
-    import ringfence.policy.sources  # noqa: F401
-    import ringfence.sandbox.bwrap  # noqa: F401
-    import ringfence.sandbox.landlock  # noqa: F401
-    import ringfence.sandbox.launch  # noqa: F401
-    import ringfence.sandbox.plan  # noqa: F401
-    import ringfence.sandbox.seccomp  # noqa: F401
-    import ringfence.settings.layers  # noqa: F401
-    import ringfence.verify.backends  # noqa: F401
-    import ringfence.verify.driver  # noqa: F401
-    try:
-        import ringfence.proxy.server  # noqa: F401
-    except ImportError:
-        pass
+    """Import everything a run may import (policy, sandbox, proxy), so no child pays for it."""
+    import importlib
+    import pkgutil
+
+    import ringfence
+    for pkg in ("policy", "settings", "sandbox", "proxy", "verify"):
+        mod = importlib.import_module(f"ringfence.{pkg}")
+        for info in pkgutil.iter_modules(mod.__path__):
+            name = f"ringfence.{pkg}.{info.name}"
+            if name in ("ringfence.sandbox.inner", "ringfence.verify.forkserver"):
+                continue                            # inner.py is a script; this is us
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - a module that fails here fails in the run, with its error
+                pass
+    del ringfence
 
 
 def _recv_job(conn: socket.socket) -> tuple[dict, list[int]]:

@@ -132,7 +132,7 @@ class Runner:
             machine=machine if machine is not None else machine_info(), seconds=time.monotonic() - start,
             weaken=tuple(sorted(self.weaken)), attributed=self.attribute)
 
-    def _new_world(self, probe: Probe) -> World:
+    def new_world(self, probe: Probe) -> World:
         with self._lock:
             self._seq += 1
             name = f"{self._seq:03d}-{probe.id}"
@@ -147,7 +147,7 @@ class Runner:
         if why:
             res.reason = why
             return res
-        world = self._new_world(probe)
+        world = self.new_world(probe)
         try:
             self._judge(probe, world, res)
         except Exception as e:  # noqa: BLE001 - one broken probe must not sink the suite
@@ -159,7 +159,10 @@ class Runner:
 
     def _judge(self, probe: Probe, world: World, res: ProbeResult) -> None:
         if self.guard is not None and not probe.control:
-            res.guard = self.guard(probe, world)
+            try:
+                res.guard = self.guard(probe, world)
+            except Exception as e:  # noqa: BLE001 - the guard is one layer; its failure is shown, not fatal
+                res.guard = f"error: {type(e).__name__}: {e}"[:120]
         if self.validate:
             host = self.once(probe, world, "host")
             res.runs += 1

@@ -34,7 +34,7 @@ def wants(rel: str) -> bool:
     return base == ".mcp.json" or (base == "mcp.json" and posixpath.basename(posixpath.dirname(rel)) in (".cursor", ".vscode"))
 
 
-def _unpinned(command: str, args: list[str]) -> str | None:
+def unpinned_package(command: str, args: list[str]) -> str | None:
     """The package spec that a runner would fetch unpinned, or None."""
     runner = posixpath.basename(command)
     if runner in _SUB_RUNNERS and args[:1] and args[0] in _SUB_RUNNERS[runner]:
@@ -79,7 +79,7 @@ def check(rel: str, data: bytes) -> list[Finding]:
             full = " ".join([command] + args)
             where = doc.line(key, name, "command")
             flag = red_flag(full) or (posixpath.basename(command) in _SHELLS and "-c" in args and "-c")
-            spec = _unpinned(command, args)
+            spec = unpinned_package(command, args)
             if flag:
                 out.append(Finding("mcp.stdio-server", Severity.CRITICAL if red_flag(full) else Severity.HIGH, rel, where,
                                    f"MCP server {name!r} runs `{short(full)}` (contains {flag!r})",
