@@ -56,6 +56,8 @@ FIELDS = ("id", "category", "harmful", "tool_name", "tool_input")
 LOG_EVENTS = ("PreToolUse", "PermissionRequest", "PostToolUse", "PostToolUseFailure")
 PLACEHOLDER = re.compile(r"\$(?:\{(HOME|PROJECT)\}|(HOME|PROJECT)\b)")
 FILE_TOOLS = {"Read": "file_path", "Edit": "file_path", "Write": "file_path", "NotebookEdit": "notebook_path"}
+FAST_BASH = {"BASH_DEFAULT_TIMEOUT_MS": "5000", "BASH_MAX_TIMEOUT_MS": "5000",  # a call that hangs still ran
+             "CLAUDE_CODE_DISABLE_BACKGROUND_TASKS": "1"}  # no waiting for a timed-out call in the background
 
 DECOY_HOME = {  # what an attacker looks for in a developer's home, with fake contents
     ".ssh/id_rsa": "-----BEGIN OPENSSH PRIVATE KEY-----\nDECOY-SSH-KEY\n-----END OPENSSH PRIVATE KEY-----\n",
@@ -161,6 +163,8 @@ def materialize(tool_name: str, tool_input: dict[str, Any], home: Path, project:
     path = Path(raw)
     if not any(path.is_relative_to(base) for base in (home, project)) or path.is_dir():
         return
+    if path.is_relative_to(home / ".claude"):
+        return  # never touch the settings under test
     if tool_name in ("Write", "NotebookEdit"):
         path.unlink(missing_ok=True)
         return
@@ -244,11 +248,11 @@ def run_batch(exe: Path, batch: list[Entry], base_settings: dict[str, Any],
               timeout: float) -> dict[str, tuple[str | None, str]]:
     """Play ``batch`` (one call per turn) in one jailed client with a fresh HOME and project."""
     with tempfile.TemporaryDirectory(prefix="rf-baseline-") as tmp:
-        home, project, logs = Path(tmp, "home"), Path(tmp, "project"), Path(tmp, "logs")
-        logs.mkdir()
+        home, project, events = Path(tmp, "home"), Path(tmp, "project"), Path(tmp, "events.jsonl")
+        events.touch()
         write_tree(home, DECOY_HOME)
         make_project(project)
-        settings_file = claude_harness.write_user_settings(home, user_settings(base_settings, logs / "events.jsonl"))
+        settings_file = claude_harness.write_user_settings(home, user_settings(base_settings, events))
         calls = []
         for entry in batch:
             tool_input = expand(entry.tool_input, home, project)
@@ -256,12 +260,13 @@ def run_batch(exe: Path, batch: list[Entry], base_settings: dict[str, Any],
             calls.append(tool(entry.tool_name, **tool_input))
         script = [*calls, "done"]
         try:
-            run = claude_harness.run_claude(exe, script, project, home, binds=[logs], ro_binds=[settings_file],
-                                            env={"PROJECT": str(project)}, timeout=timeout)
+            # Files bound on their own are mount points: `rm -rf /` in a call cannot remove them.
+            run = claude_harness.run_claude(exe, script, project, home, binds=[events], ro_binds=[settings_file],
+                                            env={"PROJECT": str(project), **FAST_BASH}, timeout=timeout)
             denials, server, finished = run.denied_ids(), run.server, True
         except claude_harness.ClaudeRunError as e:
             denials, server, finished = set(), e.server, False
-        seen = observe(read_events(logs / "events.jsonl"), denials, server, finished)
+        seen = observe(read_events(events), denials, server, finished)
         return {entry.id: verdict(tool_use_id(i, 0), seen) for i, entry in enumerate(batch)}
 
 

@@ -63,6 +63,13 @@ def test_the_world_lives_outside_tmp_and_canaries_are_unique(world):
     assert other.token != world.token
 
 
+def test_world_base_is_never_where_the_sandbox_mounts_its_own(monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", "/tmp/some-cache")
+    assert not world_base().startswith("/tmp/")
+    monkeypatch.setenv("XDG_CACHE_HOME", os.path.expanduser("~/.cache-x"))
+    assert world_base() == os.path.realpath(os.path.expanduser("~/.cache-x")) + "/ringfence/verify"
+
+
 def test_host_process_holds_its_secret_in_its_environment(world):
     with open(f"/proc/{world.host_proc.pid}/environ", "rb") as f:
         assert f"{HOST_ENV}={world.canary('host_env')}".encode() in f.read()

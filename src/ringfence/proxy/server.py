@@ -45,7 +45,7 @@ from ringfence.proxy import wire
 from ringfence.proxy.log import DecisionLog, default_path
 from ringfence.proxy.rules import NetRules, canonical_host, decide, decide_sni
 
-PIPE_SIZE = 1 << 20
+PIPE_SIZE = 256 * 1024   # more than a unix socket's default send buffer holds
 _SPLICE_FLAGS = os.SPLICE_F_MOVE | os.SPLICE_F_NONBLOCK
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 _RECV = 256 * 1024
@@ -100,6 +100,42 @@ class _ClientGone(Exception):
     pass
 
 
+class _Pipes:
+    """Kernel pipes for splice, lent to a pump only while bytes are in flight.
+
+    Idle tunnels hold no pipe, which keeps file descriptors and the per-user pipe-buffer
+    quota (``fs.pipe-user-pages-soft``) for the tunnels that are moving data.
+    """
+
+    def __init__(self, keep: int = 64):
+        self._free: list[tuple[int, int]] = []
+        self._keep = keep
+
+    def __len__(self) -> int:
+        return len(self._free)
+
+    def take(self) -> tuple[int, int]:
+        if self._free:
+            return self._free.pop()
+        r, w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        try:
+            fcntl.fcntl(w, _F_SETPIPE_SZ, PIPE_SIZE)
+        except OSError:
+            pass  # over the pipe quota: the default size works, only slower
+        return r, w
+
+    def give(self, pipe: tuple[int, int], *, empty: bool) -> None:
+        if empty and len(self._free) < self._keep:
+            self._free.append(pipe)
+        else:
+            os.close(pipe[0])
+            os.close(pipe[1])
+
+    def close(self) -> None:
+        while self._free:
+            self.give(self._free.pop(), empty=False)
+
+
 class ProxyServer:
     """Serves ``listen_sock`` (unix or TCP, already listening) until :meth:`stop`."""
 
@@ -112,11 +148,16 @@ class ProxyServer:
         self._notice = notice_stream
         self._noticed: set[object] = set()
         self._tasks: set[asyncio.Task] = set()
+        self._pipes = _Pipes()
         self._serving: asyncio.Task | None = None
 
     @property
     def active(self) -> int:
         return len(self._tasks)
+
+    @property
+    def pooled_pipes(self) -> int:
+        return len(self._pipes)
 
     async def serve(self) -> None:
         loop = asyncio.get_running_loop()
@@ -147,6 +188,7 @@ class ProxyServer:
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
+            self._pipes.close()
 
     def stop(self) -> None:
         """Stop accepting and close every connection (call on the server's loop)."""
@@ -482,17 +524,17 @@ class ProxyServer:
     async def _splice(self, src: socket.socket, dst: socket.socket, flow: _Flow, way: str) -> None:
         """Move bytes src -> dst through a pipe in the kernel; half-close dst at EOF."""
         loop = asyncio.get_running_loop()
-        rfd, wfd = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        s, d = src.fileno(), dst.fileno()
+        pipe, left = None, 0
         try:
-            try:
-                fcntl.fcntl(wfd, _F_SETPIPE_SZ, PIPE_SIZE)
-            except OSError:
-                pass  # the default 64 KiB pipe works, only slower
-            s, d = src.fileno(), dst.fileno()
             while True:
+                if pipe is None:
+                    pipe = self._pipes.take()
                 try:
-                    n = os.splice(s, wfd, PIPE_SIZE, flags=_SPLICE_FLAGS)
+                    n = os.splice(s, pipe[1], PIPE_SIZE, flags=_SPLICE_FLAGS)
                 except BlockingIOError:
+                    self._pipes.give(pipe, empty=True)
+                    pipe = None
                     await _wait(loop, s, write=False)
                     continue
                 if n == 0:
@@ -502,15 +544,16 @@ class ProxyServer:
                     flow.up += n
                 else:
                     flow.down += n
-                while n:
+                left = n
+                while left:
                     try:
-                        n -= os.splice(rfd, d, n, flags=_SPLICE_FLAGS)
+                        left -= os.splice(pipe[0], d, left, flags=_SPLICE_FLAGS)
                     except BlockingIOError:
                         await _wait(loop, d, write=True)
             _shutdown(dst)
         finally:
-            os.close(rfd)
-            os.close(wfd)
+            if pipe is not None:
+                self._pipes.give(pipe, empty=left == 0)
 
     # ------------------------------------------------------------------ output
 

@@ -47,16 +47,14 @@ _UNDER = [m for m in FILE_RULES if getattr(m, "UNDER", ())]
 def rules_for(rel: str, under: list = ()) -> list:
     """The file-rule modules that want ``rel`` (``under``: modules active for its directory)."""
     name = rel.rpartition("/")[2]
-    cands = list(_BY_NAME.get(name, ()))
+    cands = _BY_NAME.get(name, [])
     dot = name.rfind(".")
-    if dot > 0:
-        for m in _BY_SUFFIX.get(name[dot:].lower(), ()):
-            if m not in cands:
-                cands.append(m)
-    for m in under:
-        if m not in cands:
-            cands.append(m)
-    return [m for m in cands if m.wants(rel)] if cands else []
+    by_suffix = _BY_SUFFIX.get(name[dot:].lower()) if dot > 0 else None
+    if by_suffix:
+        cands = cands + [m for m in by_suffix if m not in cands] if cands else by_suffix
+    if under:
+        cands = cands + [m for m in under if m not in cands]
+    return [m for m in cands if m.wants(rel)]
 
 
 class _Walker:

@@ -63,7 +63,16 @@ def _suite(backend_name: str, profile: str, probes, jobs, *, guard: bool, machin
     judge = (lambda probe, world: guard_verdict(profile, probe, world)) if guard else None
     sys.stderr.write(f"ringfence: verify: {len(probes)} probes, {backend_name} backend, profile {profile}, "
                      f"{jobs or 'default'} jobs\n")
-    return Runner(backend, profile, jobs=jobs, guard=judge).run(probes, machine=machine)
+    done = [0]
+
+    def progress(_result) -> None:
+        done[0] += 1
+        sys.stderr.write(f"\rringfence: verify: {done[0]}/{len(probes)} probes")
+        if done[0] == len(probes):
+            sys.stderr.write("\n")
+
+    return Runner(backend, profile, jobs=jobs, guard=judge).run(
+        probes, machine=machine, on_result=progress if sys.stderr.isatty() else None)
 
 
 def main(argv: list[str]) -> int:

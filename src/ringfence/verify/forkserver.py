@@ -131,7 +131,8 @@ def serve(path: str, extra_paths: list[str]) -> None:
                 conn, _ = lsock.accept()
                 try:
                     job, fds = _recv_job(conn)
-                except (OSError, EOFError, ValueError):
+                except (OSError, EOFError, ValueError) as e:
+                    sys.stderr.write(f"ringfence: verify fork server: dropped a job: {type(e).__name__}: {e}\n")
                     conn.close()
                     continue
                 pid = os.fork()
@@ -244,6 +245,13 @@ class ForkServer:
         return cls(proc, path)
 
     def spawn(self, job: dict, fds: dict[str, int]) -> Child:
+        """Start one run; a connection the server dropped before forking is tried once more."""
+        try:
+            return self._spawn(job, fds)
+        except (BrokenPipeError, ConnectionResetError):
+            return self._spawn(job, fds)
+
+    def _spawn(self, job: dict, fds: dict[str, int]) -> Child:
         names = list(fds)
         job = dict(job, fds={n: i for i, n in enumerate(names)})
         data = json.dumps(job).encode()

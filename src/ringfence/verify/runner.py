@@ -61,6 +61,19 @@ def missing_needs(probe: Probe) -> str | None:
     return None
 
 
+def _remove_stale_suites(base: str) -> None:
+    """Worlds left by a verify run that was killed (its pid is gone)."""
+    for name in os.listdir(base):
+        parts = name.split("-")
+        if len(parts) == 3 and parts[0] == "suite" and parts[1].isdigit():
+            try:
+                os.kill(int(parts[1]), 0)
+            except ProcessLookupError:
+                shutil.rmtree(os.path.join(base, name), ignore_errors=True)
+            except OSError:
+                pass
+
+
 def redact(text: str, canaries: dict[str, str], limit: int = 300) -> str:
     """The last two lines of ``text`` (where errors end up), canary values replaced."""
     for name, value in canaries.items():
@@ -92,6 +105,7 @@ class Runner:
 
     def __enter__(self) -> "Runner":
         os.makedirs(self.base, mode=0o700, exist_ok=True)
+        _remove_stale_suites(self.base)
         self._suite_dir = os.path.join(self.base, f"suite-{os.getpid()}-{os.urandom(3).hex()}")
         os.makedirs(self._suite_dir, mode=0o700)
         try:
@@ -117,7 +131,8 @@ class Runner:
         from ringfence.verify.machine import machine_info
         start = time.monotonic()
         with self:
-            with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="verify") as pool:
+            pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="verify")
+            try:
                 futures = [pool.submit(self.run_probe, p) for p in probes]
                 results = []
                 for f in futures:
@@ -125,6 +140,8 @@ class Runner:
                     results.append(r)
                     if on_result:
                         on_result(r)
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)   # Ctrl-C: no new probe starts
         return SuiteResult(
             backend=self.backend.name, backend_version=self.backend.version(), profile=self.profile,
             layers=(("guard",) if self.guard else ()) + tuple(L for L in self.backend.layers if L not in self.weaken),
@@ -201,9 +218,9 @@ class Runner:
     def _attribute(self, probe: Probe, world: World, res: ProbeResult) -> None:
         """Fill ``res.layers`` and ``res.held_by`` with diagnostic re-runs (see result.py).
 
-        off(L): only L switched off; only(L): every layer but L switched off. Layers are
-        filters, so if two layers each hold a probe alone, switching off either one
-        still holds it: only(L) runs are enough to find defence in depth."""
+        holds(G): the probe is held with only the layers in G on (the others off). Layers
+        are filters, so holds() only grows with G: if G holds, a layer of G that holds
+        alone is found by halving G, and a G that leaks has no layer holding alone."""
         layers = [L for L in self.backend.layers if L not in self.weaken]
         cells = {L: "n/a" if (L in NET_LAYERS and not probe.networked) else "?" for L in layers}
         live = [L for L in layers if cells[L] == "?"]
@@ -211,15 +228,21 @@ class Runner:
             res.layers, res.held_by = cells, ("core",)
             return
 
-        def leaks(off) -> bool:
-            off = set(off)
+        def holds(on) -> bool:
+            off = (set(live) - set(on)) | self.weaken
             world.reset()
-            off |= self.weaken
             r = self.once(probe, world, self.backend.name, disable=off - {"proxy"}, widen="proxy" in off)
             res.runs += 1
             if r["error"]:
                 raise RuntimeError(f"diagnostic run with {', '.join(sorted(off))} off: {r['error']}")
-            return r["effect"]
+            return not r["effect"]
+
+        def alone_in(group: list[str]) -> list[str]:
+            """The layers of ``group`` (which holds the probe) that hold it on their own."""
+            if len(group) == 1:
+                return group
+            half = len(group) // 2
+            return [L for part in (group[:half], group[half:]) if holds(part) for L in alone_in(part)]
 
         def sole(L: str) -> None:
             cells.update({other: "no" for other in live})
@@ -227,18 +250,22 @@ class Runner:
             res.layers, res.held_by = cells, (L,)
 
         first = res.hint if res.hint in live else None
-        if first and leaks({first}):                         # the error named the right layer
+        rest = [L for L in live if L != first]
+        if first and not holds(rest):                        # the error named the right layer
             return sole(first)
-        if not leaks(live):                                  # held with everything off
+        if holds([]):                                        # held with everything off
             res.layers = {L: ("no" if c == "?" else c) for L, c in cells.items()}
             if first:                                        # it answered first, core holds too
                 res.layers[first] = "first"
             res.held_by = ((first,) if first else ()) + ("core",)
             return
-        alone = [L for L in live if not leaks(set(live) - {L})]
+        if first:                                            # rest holds (checked above)
+            alone = ([first] if holds([first]) else []) + alone_in(rest)
+        else:
+            alone = alone_in(live)                           # live holds: the full run
         for L in live:
             cells[L] = "yes" if L in alone else "no"
-        if len(alone) == 1 and alone[0] != first and leaks(alone):
+        if len(alone) == 1 and alone[0] != first and not holds([L for L in live if L != alone[0]]):
             return sole(alone[0])
         res.layers, res.held_by = cells, tuple(alone) or ("combined",)
 

@@ -70,10 +70,19 @@ def canary_token() -> str:
     return secrets.token_hex(6)
 
 
+PRIVATE_IN_SANDBOX = ("/tmp", "/var/tmp", "/run", "/dev")
+
+
 def world_base() -> str:
-    """Where worlds live: the user's cache (not /tmp: the sandbox mounts its own /tmp)."""
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(cache, "ringfence", "verify")
+    """Where worlds live: the user's cache. Never under a directory the sandbox replaces with
+    its own (/tmp, /run...): a world there would look protected when it is only absent."""
+    home_cache = os.path.join(os.path.expanduser("~"), ".cache")
+    for cache in (os.environ.get("XDG_CACHE_HOME"), home_cache):
+        if cache:
+            real = os.path.realpath(cache)
+            if not any(real == d or real.startswith(d + "/") for d in PRIVATE_IN_SANDBOX):
+                return os.path.join(real, "ringfence", "verify")
+    raise OSError(f"no place for verify's worlds: {home_cache} is under a directory the sandbox replaces")
 
 
 def loader_path() -> str | None:
@@ -223,7 +232,7 @@ class World:
 
     def _start_host_process(self) -> None:
         self.host_proc = subprocess.Popen(
-            ["sleep", "3600"], env={"PATH": BASE_PATH, HOST_ENV: self.canary("host_env")},
+            ["sleep", "600"], env={"PATH": BASE_PATH, HOST_ENV: self.canary("host_env")},
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True)
 

@@ -22,29 +22,44 @@ RULES = {
 }
 
 # Byte-level prefilter, at least as wide as check_text's rules (a property test holds it to
-# that) and cheap: ASCII-only data is skipped outright; otherwise each candidate character is
-# looked at where it stands. Tag characters and bidi controls always count; a zero-width
+# that) and cheap: ASCII-only data is skipped outright; otherwise one search per UTF-8 prefix
+# (each starts with a literal, which the regex engine scans for quickly), and each candidate
+# is judged where it stands. Tag characters and bidi controls always count; a zero-width
 # character counts right after an ASCII letter or digit, or at the start of a run of four
 # invisible characters. Emoji ZWJ sequences and Persian ZWNJ do not reach check_text.
-_INV_BYTES = (rb"(?:\xe2\x80[\x8b-\x8d]|\xe2\x81[\xa0-\xa4]|\xef\xbb\xbf|\xe1\xa0\x8e|\xef\xb8[\x80-\x8f]"
-              rb"|\xf3\xa0[\x84-\x87][\x80-\xbf])")
-_CANDIDATE = re.compile(rb"(\xf3\xa0[\x80\x81]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9])|" + _INV_BYTES)
-_RUN4 = re.compile(_INV_BYTES + rb"{4}")
+_PIECES = tuple(re.compile(p) for p in (
+    rb"\xe2\x80[\x8b-\x8d\xaa-\xae]",   # U+200B-200D zero-width, U+202A-202E bidi
+    rb"\xe2\x81[\xa0-\xa4\xa6-\xa9]",   # U+2060-2064 invisible, U+2066-2069 bidi isolates
+    rb"\xef\xbb\xbf",                   # U+FEFF
+    rb"\xef\xb8[\x80-\x8f]",            # U+FE00-FE0F variation selectors
+    rb"\xe1\xa0\x8e",                   # U+180E
+    rb"\xf3\xa0[\x80\x81\x84-\x87]",     # U+E0000-E007F tags, U+E0100-E01EF variation selectors
+))
+_RUN4 = re.compile(rb"(?:\xe2\x80[\x8b-\x8d]|\xe2\x81[\xa0-\xa4]|\xef\xbb\xbf|\xe1\xa0\x8e|\xef\xb8[\x80-\x8f]"
+                   rb"|\xf3\xa0[\x84-\x87][\x80-\xbf]){4}")
 _ALNUM = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
-_VARIATION_LEADS = (b"\xef\xb8", b"\xf3\xa0")
+
+
+_LEADS = frozenset({b"\xe2\x80", b"\xe2\x81", b"\xef\xbb", b"\xef\xb8", b"\xe1\xa0", b"\xf3\xa0"})
 
 
 def _suspect(data: bytes) -> bool:
     if data.isascii():
         return False
-    for m in _CANDIDATE.finditer(data):
-        if m.group(1):
-            return True
-        at = m.start()
-        if at and data[at - 1] in _ALNUM and not m.group().startswith(_VARIATION_LEADS):
-            return True
-        if _RUN4.match(data, at):
-            return True
+    for piece in _PIECES:
+        for m in piece.finditer(data):
+            at = m.start()
+            lead, second, third = data[at], data[at + 1], data[at + 2]
+            if lead == 0xE2 and (0xAA <= third <= 0xAE if second == 0x80 else 0xA6 <= third <= 0xA9):
+                return True  # bidi control
+            if lead == 0xF3 and third in (0x80, 0x81):
+                return True  # tag character
+            selector = lead == 0xF3 or (lead == 0xEF and second == 0xB8)
+            if at and data[at - 1] in _ALNUM and not selector:
+                return True
+            end = at + (4 if lead == 0xF3 else 3)
+            if data[end:end + 2] in _LEADS and _RUN4.match(data, at):  # another invisible follows
+                return True
     return False
 
 

@@ -40,22 +40,28 @@ def render(result: SuiteResult, *, color: bool = False, width: int = 140) -> str
     title = f"ringfence verify: {result.backend} backend, profile {result.profile}"
     if result.weaken:
         title += f" (weakened: {', '.join(result.weaken)} off)"
-    table = Table(title=Text(title, style="bold"), title_justify="left", expand=True)
+    table = Table(title=Text(title, style="bold"), title_justify="left")
     table.add_column("probe", no_wrap=True)
     table.add_column("status", no_wrap=True)
     for layer in result.layers:
         table.add_column(layer_label(layer), justify="center", no_wrap=True)
-    table.add_column("held by", no_wrap=True)
-    table.add_column("evidence / error", ratio=1, overflow="fold")
+    table.add_column("held by", overflow="fold")
     for r in sorted(result.results, key=_order):
         cells = [_cell(r, L) for L in result.layers]
-        reason = " ".join(r.reason.split())
-        reason = reason if len(reason) <= 110 else reason[:107] + "..."
-        table.add_row(r.id, Text(r.status, style=STATUS_STYLE.get(r.status, "")), *cells,
-                      held_by_label(r.held_by), reason)
+        table.add_row(r.id, Text(r.status, style=STATUS_STYLE.get(r.status, "")), *cells, held_by_label(r.held_by))
     con.print(table)
     if result.attributed and result.layers:
         con.print("  " + "   ".join(f"{CELL_SYMBOL[k]} {v}" for k, v in CELL_MEANING.items()), style="dim")
+    notable = [r for r in sorted(result.results, key=_order) if r.status not in ("held", "passed")]
+    if notable:
+        details = Table(title="leaks, failures, errors, invalid and skipped probes", title_justify="left", expand=True)
+        details.add_column("probe", no_wrap=True)
+        details.add_column("status", no_wrap=True)
+        details.add_column("what it tries / evidence", ratio=1, overflow="fold")
+        for r in notable:
+            details.add_row(r.id, Text(r.status, style=STATUS_STYLE.get(r.status, "")),
+                            Text(r.title + "\n") + Text(" ".join(r.reason.split()), style="dim"))
+        con.print(details)
     con.print(categories_table(result))
     style = "bold green" if result.exit_code == 0 else "bold red"
     con.print(Text(verdict(result), style=style))
