@@ -87,6 +87,7 @@ def agent_env(home: Path, base_url: str, extra: dict[str, str] | None = None) ->
         "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
         "BASH_DEFAULT_TIMEOUT_MS": "20000",
         "BASH_MAX_TIMEOUT_MS": "20000",
+        "CLAUDE_CODE_DISABLE_BACKGROUND_TASKS": "1",  # else a timed-out call is waited for in the background
     }
     env.update(extra or {})
     return env

@@ -292,6 +292,13 @@ def test_client_hello_split_across_records(size):
     assert wire.parse_client_hello(data[:-1]) is None
 
 
+def test_looks_like_tls():
+    assert wire.looks_like_tls(client_hello("x.example.com")) is True
+    assert wire.looks_like_tls(b"\x16\x03") is None and wire.looks_like_tls(b"") is None
+    assert wire.looks_like_tls(b"\x16\x00\x01") is False
+    assert wire.looks_like_tls(b"SSH-2.0") is False
+
+
 def test_client_hello_without_sni():
     assert wire.parse_client_hello(client_hello(None)).sni is None
 

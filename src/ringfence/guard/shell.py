@@ -213,6 +213,12 @@ class _Walker:
         if "\x00" in source:
             self._set_error("the command contains a NUL byte")
             return
+        if not source.isascii():
+            # tree-sitter-bash 0.25 reads out of bounds (and may segfault) on code points from
+            # U+20000 up after some tokens, e.g. '{' + U+E0041: none of them means anything to
+            # bash's syntax, so they are replaced before parsing
+            import re
+            source = re.sub("[\U00020000-\U0010FFFF]", "\uFFFD", source)
         data = source.encode("utf-8", "replace")
         tree = _bash_parser().parse(data)
         root = tree.root_node

@@ -10,8 +10,8 @@ bytes into events with ``wire``, asks ``rules`` and carries out the answer:
   second lookup, no DNS rebinding;
 - each plain-HTTP request is judged on its own (a keep-alive client may switch hosts) and
   sent upstream in origin-form, one request per upstream connection;
-- in a tunnel, if the client's first bytes are a TLS handshake (byte 0x16) or the port
-  is 443, the ClientHello is read before any client byte reaches the server, and its
+- in a tunnel, if the client's first bytes are a TLS handshake record (16 03 0x) or the
+  port is 443, the ClientHello is read before any client byte reaches the server, and its
   SNI must name the tunnel's host (``rules.decide_sni``). A different name (domain
   fronting) closes the tunnel; so does no name for a host name target, since it would
   hide the real server; an IP-literal target may omit it (RFC 6066 forbids IPs in SNI).
@@ -510,7 +510,13 @@ class ProxyServer:
             if not buf:
                 _shutdown(upstream)
                 return
-        if buf[0] == 0x16 or flow.port == 443:
+        async with asyncio.timeout(self.limits.head_timeout):
+            while flow.port != 443 and wire.looks_like_tls(buf) is None:
+                more = await _recv(client)
+                if not more:
+                    break
+                buf += more
+        if flow.port == 443 or wire.looks_like_tls(buf):
             async with asyncio.timeout(self.limits.head_timeout):
                 hello, buf = await _fill(client, buf, wire.parse_client_hello)
             decision = decide_sni(self.rules, flow.host, flow.port, hello.sni)

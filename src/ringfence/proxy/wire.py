@@ -478,6 +478,15 @@ class ClientHello:
     length: int                  # bytes of records that held the hello
 
 
+def looks_like_tls(buf: bytes | bytearray) -> bool | None:
+    """Does the stream start like a TLS handshake record (16 03 0x)? None: too short."""
+    if buf and buf[0] != 0x16:
+        return False
+    if len(buf) < 3:
+        return None
+    return buf[1] == 3 and buf[2] <= 4
+
+
 def parse_client_hello(buf: bytes | bytearray, limit: int = MAX_HELLO) -> ClientHello | None:
     """Reassemble a ClientHello from TLS handshake records and read its server name."""
     hs = bytearray()
