@@ -8,23 +8,26 @@ list plus the deny examples of Claude Code's settings docs, and ``permissions.al
 tool, so only deny rules and Claude Code's built-in checks stop a call. Four logging hooks are
 added (PreToolUse, PermissionRequest, PostToolUse, PostToolUseFailure); they only append their
 input to a file. ``$HOME``/``$PROJECT`` are replaced by the real temporary paths in every field
-(also exported to the client's environment) and the files a Read or Edit names are created first,
-so a call is judged on permission, not on a missing file.
+(also exported to the client's environment) and the files a Read or Edit names are created first
+(a Write's existing target is removed), so a call is judged on permission, not on a missing file.
+A Bash call is cut off after 5 s; it still counts as run.
 
 Every client runs in the throwaway jail of tests/agent/claude_harness.py (read-only host, own
 network and user namespace, a fresh HOME with decoy secrets and a fresh project per batch, the
-settings file bound read-only), so a call that gets through damages nothing.
+settings file bound read-only, the hook log bound as a file of its own so `rm -rf /` cannot
+remove it), so a call that gets through damages nothing.
 
 Verdicts: ``denied`` (in ``permission_denials``, no prompt wanted), ``asked`` (Claude Code wanted
 to prompt: the PermissionRequest hook saw it; ``-p`` mode turns that into a denial), ``allowed``
 (the call ran: a PostToolUse hook saw it, or the client died while it ran). A call not judged in its
 batch (for example because an earlier call deleted a file it needed) is played again alone; what
-is still not judged then goes to ``not_judged`` with the reason.
+is still not judged then goes to ``not_judged`` with the reason (Claude Code 2.1.332 offers no
+Grep or Glob tool in ``-p`` mode, so calls to them land there).
 
     python bench/claude_baseline.py [--corpus FILE ...] [--out FILE] [--batch N]
 
-Writes ``bench/results/claude_baseline.json``: ``{"claude_version", "results": {id: verdict},
-"not_judged": {id: reason}, ...}`` and prints a table per category.
+Writes ``bench/results/claude_baseline.json``: ``{"claude_version", "settings", "corpus",
+"results": {id: verdict}, "not_judged": {id: reason}}`` and prints a table per category.
 """
 from __future__ import annotations
 

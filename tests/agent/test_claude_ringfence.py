@@ -64,7 +64,7 @@ def test_init_hook_denies_rm_home_and_key_read(run_claude, tmp_path: Path):
 
     env = {"PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}", "XDG_STATE_HOME": str(state)}
     # Control first, in the same HOME: Claude Code alone lets the key be read (Read is allowed).
-    plain, plain_server = run_claude(script(control), control, home, env=env, binds=[state])
+    _, plain_server = run_claude(script(control), control, home, env=env, binds=[state])
     assert "DECOY-KEY-7731" in plain_server.tool_results()[(2, 0)].content
 
     result, server = run_claude(script(guarded), guarded, home, env=env, binds=[state])
@@ -107,7 +107,9 @@ def test_agent_inside_ringfence_run(run_claude, tmp_path: Path, loopback_decoy):
                                 env={"XDG_STATE_HOME": str(state)})
     results = server.tool_results()
 
-    assert "DECOY-KEY-7731" not in results[(0, 0)].content  # the whole agent is confined, not only Bash
+    # The whole agent is confined, not only its Bash: the key is there, outside, and its Read fails.
+    assert key.read_text() == KEY
+    assert results[(0, 0)].is_error and "DECOY-KEY-7731" not in results[(0, 0)].content
     assert "notes-marker-9034" in results[(1, 0)].content  # control: project files are readable
     assert (project / "out.txt").read_text() == "hi\n"  # control: the project is writable
     assert decoy.accepted == 0

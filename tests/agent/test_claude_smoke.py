@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from claude_harness import write_user_settings
 from fake_anthropic import tool
 
 pytestmark = pytest.mark.agent
@@ -37,7 +38,6 @@ def test_bash_writes_in_project_and_read_returns_content(run_claude, agent_proje
 
 def test_permission_deny_rule_is_reported(run_claude, agent_project: Path, agent_home: Path):
     """A deny rule stops the call and -p mode reports it; the allowed call beside it still runs."""
-    from claude_harness import write_user_settings
     write_user_settings(agent_home, {"permissions": {"allow": ["Bash", "Read"], "deny": ["Bash(touch *)"]}})
     script = [tool("Bash", command="touch denied.txt"), tool("Bash", command="echo ok > allowed.txt"), "end"]
     result, server = run_claude(script, agent_project, agent_home)

@@ -198,3 +198,19 @@ def test_parse_never_raises(src):
 @given(st.text(max_size=60))
 def test_parse_never_raises_on_any_text(src):
     parse(src, cwd=CWD, home=HOME)
+
+
+def test_astral_characters_do_not_crash_the_parser():
+    """tree-sitter-bash 0.25 can segfault on '{' followed by a code point >= U+20000 (found by
+    fuzzing); a crash would let the call through, so parse() replaces them. Run in a child
+    process so a crash fails this test instead of killing the suite."""
+    import subprocess
+    import sys
+    code = ("from ringfence.guard.shell import parse\n"
+            "for cp in (0x28100, 0x80000, 0xDD865, 0xE0041, 0x10FFFF):\n"
+            "    for _ in range(300):\n"
+            "        s = parse('{' + chr(cp) + ' x', cwd='/', home='/h')\n"
+            "print(s.commands[0].argv[0].text)\n")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr[-500:]
+    assert "\ufffd" in p.stdout

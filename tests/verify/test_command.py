@@ -57,6 +57,8 @@ def test_srt_settings_are_the_hardened_configuration():
     job = {"home": "/h", "project": "/h/p", "allow_domains": ["127.0.0.1:8080"]}
     s = srt_settings(job)
     assert "/h/.ssh" in s["filesystem"]["denyRead"] and "/h/.aws" in s["filesystem"]["denyRead"]
+    assert "/etc/shadow" in s["filesystem"]["denyRead"]
+    assert not any("*" in p or p.startswith("~") for p in s["filesystem"]["denyRead"])
     assert s["filesystem"]["allowWrite"] == ["/h/p"]
     assert s["network"]["allowedDomains"] == ["127.0.0.1:8080"]
     assert s["network"]["allowAllUnixSockets"] is False and s["network"]["allowUnixSockets"] == []

@@ -53,8 +53,10 @@ def test_suite_totals(full_suite):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("profile", [p for p in PROFILE_NAMES if p != "default"])
-def test_every_other_profile_holds(profile):
-    res = run_suite(profile, attribute=False)
+def test_every_other_profile_holds(profile, full_suite):
+    # validation depends on the machine, not the profile: reuse the default run's
+    valid = tuple(r.id for r in full_suite.results if r.status not in ("invalid", "skipped"))
+    res = run_suite(profile, probes=select(ids=valid), attribute=False, validate=False)
     by_id = {r.id: r for r in res.results}
     assert all(by_id[r.id].status == "passed" for r in res.results if r.control), \
         [(r.id, r.reason) for r in res.results if r.control and r.status != "passed"]

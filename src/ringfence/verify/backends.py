@@ -98,12 +98,12 @@ def _srt_missing() -> str | None:
 
 
 def srt_settings(job: dict) -> dict:
-    """The hardened configuration: credential reads denied (ringfence's own list, in the
-    world's home), only the project writable, only the allowed server reachable, no unix
-    sockets, none of the weaker modes."""
+    """The hardened configuration: credential reads denied (ringfence's own list, "~" being
+    the world's home; srt skips globs on Linux, so they are left out), only the project
+    writable, only the allowed server reachable, no unix sockets, none of the weaker modes."""
     from ringfence.policy.defaults import CREDENTIAL_PATHS
     home = job["home"]
-    deny = [home + p[1:] for p in CREDENTIAL_PATHS if p.startswith("~/") and "*" not in p]
+    deny = [home + p[1:] if p.startswith("~/") else p for p in CREDENTIAL_PATHS if "*" not in p]
     return {
         "network": {"allowedDomains": list(job["allow_domains"]), "deniedDomains": [],
                     "allowUnixSockets": [], "allowAllUnixSockets": False, "allowLocalBinding": False},

@@ -1,23 +1,21 @@
-"""One run of one probe, in a process of its own: ``python -m ringfence.verify.driver JOB``.
+"""The host side of one run of one probe, in the process the fork server made for it.
 
-JOB is a JSON object made by the runner:
+A job (a dict made by the runner) says:
 
-  backend    "host" (no sandbox: the validation run) or a name in backends.BACKENDS
+  backend    "host" (no sandbox: the validation run) or a backend name (backends.py)
   argv, cwd, env      the probe's command, working directory and environment
-  netns_fd   join this network namespace first (the world's), or null
-  secret_fd  a pipe holding the fd canary: placed on fd 7, inheritable, or null
-  tty_fd     a pseudo-terminal: becomes the controlling terminal and stdin, or null
+  netns_fd   join this network namespace first (the world's), or None
+  secret_fd  a pipe holding the fd canary: placed on fd 7, inheritable, or None
+  tty_fd     a pseudo-terminal: becomes the controlling terminal and stdin, or None
   ...        what the backend needs (policy inputs, diagnostic ``disable``, ...)
 
-The runner starts this with a new session, stdout and stderr on pipes; the exit status
-is the command's. A failure to set up exits DRIVER_ERROR with a "ringfence:" line,
-never runs the command some other way.
+``execute`` sets these up and runs the command (exec, or the backend's launch); its exit
+status is the command's. A failure to set up is DRIVER_ERROR with a "ringfence:" line
+(forkserver.py), never the command run some other way.
 """
 from __future__ import annotations
 
-import json
 import os
-import sys
 
 DRIVER_ERROR = 125
 CLONE_NEWNET = 0x40000000
@@ -56,18 +54,3 @@ def execute(job: dict) -> int:
         os.execvpe(job["argv"][0], job["argv"], job["env"])
     from ringfence.verify.backends import resolve
     return resolve(job["backend"], job.get("backend_module")).launch(job)
-
-
-def main(argv: list[str]) -> int:
-    try:
-        job = json.loads(argv[1])
-        return execute(job)
-    except Exception as e:  # noqa: BLE001 - reported as a driver error, never a traceback
-        from ringfence.errors import RingfenceError
-        msg = e.render() if isinstance(e, RingfenceError) else f"ringfence: verify driver: {type(e).__name__}: {e}"
-        sys.stderr.write(msg + "\n")
-        return DRIVER_ERROR
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv))

@@ -6,9 +6,8 @@ server is a single-threaded process (so forking it is safe, unlike forking the r
 with its service threads) listening on a unix socket. For each run a client sends the
 job (JSON) and its file descriptors (stdout, stderr, secret pipe, netns, tty) with
 SCM_RIGHTS; the server forks, answers the child's pid at once (the client may kill
-its session on a timeout) and its exit status when it ends. The child is set up exactly
-like ``python -m ringfence.verify.driver``: new session, the job's environment, only
-the job's fds open, then ``driver.execute``.
+its session on a timeout) and its exit status when it ends. The child takes a new
+session, the job's environment and only the job's fds, then runs ``driver.execute``.
 
     server:  python -I -m ringfence.verify.forkserver SOCKET_PATH [SYS_PATH...]
     client:  ForkServer.start(path) -> server; server.spawn(job, fds) -> Child
@@ -96,8 +95,10 @@ def _child(job: dict, fds: list[int]) -> None:
         os.environ.update(job["env"])
         code = driver.execute(job)
     except BaseException as e:  # noqa: BLE001 - reported on the run's stderr, never a traceback
+        from ringfence.errors import RingfenceError
+        text = e.render() if isinstance(e, RingfenceError) else f"ringfence: verify driver: {type(e).__name__}: {e}"
         try:
-            os.write(2, f"ringfence: verify driver: {type(e).__name__}: {e}\n".encode())
+            os.write(2, (text + "\n").encode())
         except OSError:
             pass
     finally:

@@ -303,7 +303,6 @@ class Runner:
         if probe.tty:
             master, slave = os.openpty()
             fds["tty_fd"] = slave
-        t0 = time.monotonic()
         try:
             child = self._server.spawn(job, fds)
         finally:
@@ -331,8 +330,7 @@ class Runner:
         obs = Observation(stdout=stdout, stderr=stderr, status=status, changed=changed,
                           hits=world.services.hits(),
                           host_alive=world.host_alive(wait=0.3 if any(isinstance(d, Dead) for d in probe.detect) else 0),
-                          tty=tty.decode("utf-8", "replace"), canaries=world.canaries(), values=values,
-                          timed_out=timed_out)
+                          tty=tty.decode("utf-8", "replace"), canaries=world.canaries(), values=values)
         world.remove_extra()
         effect, evidence = probe.outcome(obs)
         canaries = world.canaries()
@@ -342,6 +340,8 @@ class Runner:
                 redact(stderr, canaries) or f"exit status {status}")
             if effect:                          # it leaked anyway: a leak is a leak
                 error = None
+        tail = redact(stderr or stdout, canaries)
+        if timed_out:
+            tail = f"timed out after {self.timeout:g} s and killed" + (f": {tail}" if tail else "")
         return {"effect": effect, "evidence": evidence, "status": status, "error": error,
-                "hint": hint(stdout, stderr), "tail": redact(stderr or stdout, canaries),
-                "seconds": time.monotonic() - t0, "timed_out": timed_out}
+                "hint": hint(stdout, stderr), "tail": tail}

@@ -35,7 +35,6 @@ class Observation:
     tty: str = ""                                # what reached the terminal's input queue
     canaries: dict = field(default_factory=dict)  # name -> value, for this world
     values: dict = field(default_factory=dict)   # the world's template values
-    timed_out: bool = False
 
 
 # ---------------------------------------------------------------- detectors
