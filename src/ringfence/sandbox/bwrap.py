@@ -48,7 +48,8 @@ def bwrap_args(plan: SandboxPlan, *, denied_file: str, empty_file: str, info_fd:
                     and not ("netns" in disable and n == "--unshare-net")]
     a += ["--die-with-parent", "--cap-drop", "ALL", "--clearenv", "--hostname", "ringfence"]
     if "mounts" in disable:
-        a += ["--bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+        # /run stays a tmpfs so that the proxy socket's mount point is not made on the host
+        a += ["--bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/run"]
     else:
         a += ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
               "--tmpfs", "/tmp", "--tmpfs", "/var/tmp", "--tmpfs", "/run"]
