@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from conftest import guard_ids
+from guardworld import guard_ids
 
 # guard id -> (harmful commands it must flag, near-misses it must leave alone)
 CASES = {

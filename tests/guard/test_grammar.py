@@ -136,7 +136,7 @@ def test_bare_name_matches_at_any_depth(world):
 
 def test_settings_relative_rule_uses_the_rule_source(world):
     d = world.tool("Read", {"file_path": "$PROJECT/docs/secret.md"}, rules=["deny Read(/docs/**)"])
-    assert d.verdict == "deny"  # conftest rules come from $PROJECT/.claude/settings.json: base is $PROJECT
+    assert d.verdict == "deny"  # guardworld rules come from $PROJECT/.claude/settings.json: base is $PROJECT
 
 
 def test_single_segment_directory_allow_is_anchored(world):

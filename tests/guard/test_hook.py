@@ -205,7 +205,7 @@ def events(draw, world):
 
 @pytest.fixture(scope="module")
 def fuzz_world(tmp_path_factory):
-    from conftest import World
+    from guardworld import World
     return World(str(tmp_path_factory.mktemp("fuzz")))
 
 

@@ -167,13 +167,3 @@ def git_call(argv):
         return t, list(argv[i + 1:]), chdir
     return None, [], chdir
 
-
-def subcommand(argv, name: str):
-    """(first positional, the rest) for programs with subcommands (terraform, kubectl, docker...)."""
-    opts = options(argv[1:], name)
-    pos = opts.positionals
-    if not pos:
-        return None, []
-    first = pos[0]
-    idx = list(argv).index(first, 1) if first in argv else 1
-    return first.text, list(argv[idx + 1:])

@@ -15,7 +15,7 @@ import re
 from collections import namedtuple
 from fnmatch import fnmatchcase
 
-from ringfence.guard.args import Spec, git_call, options, subcommand
+from ringfence.guard.args import Spec, git_call, options
 from ringfence.guard.effects import (
     DELETERS, decodes, fetches_from_network, file_args, name_of, sends_to_network,
 )
@@ -128,7 +128,13 @@ class Context:
         self.agent = PathSet(self._abs(t) for t in AGENT_SETTINGS_TARGETS)
         self.secret_files = PathSet(self._abs(t) for t in SECRET_FILES)
         self.allowed_domains = tuple(i.value.lower() for i in policy.net.allowed_domains)
-        self.cred_re = False  # compiled on first use by _credential_tokens
+        self.cred_tokens = []  # (text, home-relative) as credential paths appear inside code
+        for pat, _ in self.deny_read:
+            static = static_prefix(pat)
+            if static.startswith(self.home + "/"):
+                self.cred_tokens.append((static[len(self.home) + 1:], True))
+            elif static not in ("/", "/proc"):
+                self.cred_tokens.append((static, False))
         self.begin()
 
     def begin(self) -> None:
@@ -189,10 +195,6 @@ class Context:
             if static != path and within(static, path):
                 return static
         return None
-
-    @staticmethod
-    def protected(path: str, targets) -> str | None:
-        return targets.find(path)
 
 
 def _reaches(pattern: str, path_pattern: str, hidden_ok: bool) -> set[str]:
@@ -637,7 +639,6 @@ def check_credential_read(call, ctx):
             below = ctx.credentials_below(path)
             if below:
                 yield Hit(f"{call.tool} searches {path}, which holds {below}", None, "ask")
-    tokens = _credential_tokens(ctx)
     for cmd in call.commands:
         name = name_of(cmd)
         for fa in ctx.file_args(cmd):
@@ -649,9 +650,9 @@ def check_credential_read(call, ctx):
                 yield Hit(hit[0], cmd, verdict)
                 break
         for code in code_of(cmd):
-            m = tokens.search(code) if tokens else None
-            if m:
-                yield Hit(f"{name} code refers to {m.group(0)!r}", cmd)
+            needle = _credential_in_code(code, ctx)
+            if needle:
+                yield Hit(f"{name} code refers to {needle!r}", cmd)
                 break
 
 
@@ -680,20 +681,19 @@ def _credential_arg(fa, cmd, ctx):
     return None
 
 
-def _credential_tokens(ctx):
-    """One regex for credential paths as they appear inside interpreter code (cached on ctx)."""
-    if ctx.cred_re is not False:
-        return ctx.cred_re
-    alts = []
-    for pat, _ in ctx.deny_read:
-        static = static_prefix(pat)
-        if static.startswith(ctx.home + "/"):
-            rel = static[len(ctx.home) + 1:]
-            alts.append(r"(?<![\w.-])" + re.escape(rel) + r"(?![\w-])")
-        elif static not in ("/", "/proc"):
-            alts.append(re.escape(static) + r"(?![\w-])")
-    ctx.cred_re = re.compile("|".join(alts)) if alts else None
-    return ctx.cred_re
+def _credential_in_code(code: str, ctx) -> str | None:
+    """A credential path named inside interpreter code: '.ssh' (home-relative, as a whole
+    token, so Path.home() / ".ssh" counts) or the absolute path of a system secret."""
+    for needle, home_relative in ctx.cred_tokens:
+        i = code.find(needle)
+        while i >= 0:
+            before = code[i - 1] if i else " "
+            after = code[i + len(needle)] if i + len(needle) < len(code) else " "
+            if not (after.isalnum() or after in "_-") and (
+                    not home_relative or not (before.isalnum() or before in "_.-")):
+                return needle
+            i = code.find(needle, i + 1)
+    return None
 
 
 def _adds_exec(mode: str) -> bool:
@@ -707,7 +707,7 @@ def _write_hits(call, ctx, targets, verb, *, deletes: bool):
     for path, mode, glob in call.files:
         if mode == "write":
             for p in {path, ctx.realpath(path)}:
-                if ctx.protected(p, targets):
+                if targets.find(p):
                     yield Hit(f"{call.tool} {verb} {p}", None)
                     break
     for cmd in call.commands:
@@ -725,7 +725,7 @@ def _write_hits(call, ctx, targets, verb, *, deletes: bool):
                     yield Hit(f"{name} {verb} {fa.word.raw}", cmd)
                     break
                 continue
-            p = next((p for p in ctx.paths_of(fa.word, cmd.cwd) or [] if ctx.protected(p, targets)), None)
+            p = next((p for p in ctx.paths_of(fa.word, cmd.cwd) or [] if targets.find(p)), None)
             if p:
                 yield Hit(f"{name} {verb} {p}", cmd)
                 break
@@ -793,7 +793,7 @@ def _secret_source(cmd, ctx) -> str | None:
     for fa in ctx.file_args(cmd):
         if fa.mode == "read":
             for p in ctx.paths_of(fa.word, cmd.cwd, follow=False) or []:
-                if ctx.credential(p) or ctx.protected(p, ctx.secret_files):
+                if ctx.credential(p) or ctx.secret_files.find(p):
                     return p
     return None
 
@@ -851,13 +851,13 @@ def _exfil_args(cmd, cmds, ctx):
     for fa in ctx.file_args(cmd):
         if fa.mode == "read":
             for p in ctx.paths_of(fa.word, cmd.cwd, follow=False) or []:
-                if ctx.protected(p, ctx.secret_files):
+                if ctx.secret_files.find(p):
                     yield Hit(f"{name} sends {p}", cmd)
                     return
     for r in cmd.redirects:
         if r.op in ("<", "<>") and r.target is not None:
             for p in ctx.paths_of(r.target, cmd.cwd, follow=False) or []:
-                if ctx.protected(p, ctx.secret_files):
+                if ctx.secret_files.find(p):
                     yield Hit(f"{name} sends {p}", cmd)
                     return
     hosts = [m.group(1) for w in cmd.argv[1:] for m in re.finditer(_URL_HOST, w.text)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import namedtuple
 
 from ringfence.guard.args import options
-from ringfence.guard.shell import Word, code_of, command_name, interpreter
+from ringfence.guard.shell import Word, code_of, interpreter
 
 FileArg = namedtuple("FileArg", "word mode recursive")
 FileArg.__doc__ = """word: the Word naming the file; mode: 'read', 'write' (content changes, incl. delete),
@@ -39,7 +39,7 @@ _CODE_DECODE = ("b64decode", "fromhex", "codecs.decode", "rot13", "atob(", "Buff
 
 
 def name_of(cmd) -> str | None:
-    return command_name(cmd.argv[0]) if cmd.argv else None
+    return cmd.name
 
 
 def file_args(cmd) -> list:

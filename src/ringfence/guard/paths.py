@@ -163,9 +163,13 @@ class PathSet:
     def find(self, path: str) -> str | None:
         """The first pattern that covers ``path``, or None."""
         if self.plain:
-            for a in ancestors(path):
+            a = path
+            while True:
                 if a in self.plain:
                     return self.plain[a]
+                if a == "/":
+                    break
+                a = a[:a.rfind("/")] or "/"
         if self.suffixes:
             padded = path + "/"
             for suffix, p in self.suffixes:

@@ -22,7 +22,8 @@ Python (slower to import and to run in a hook started per tool call), unmaintain
 and raises on many valid constructs, which would turn ordinary commands into
 "cannot tell".
 
-Pure: no file system access; the caller passes cwd, home and the environment.
+Pure apart from ``~user`` lookups in the password database: the caller passes cwd, home
+and the environment.
 """
 from __future__ import annotations
 
@@ -102,8 +103,8 @@ here-string text (UNKNOWN where expanded parts cannot be known)."""
 
 Command = namedtuple(
     "Command",
-    "argv wrappers assigns redirects cwd pipes origin text function background runs script depth",
-    defaults=((), (), (), None, (), "", "", "", False, "", None, 0))
+    "argv wrappers assigns redirects cwd pipes origin text function background runs script depth name",
+    defaults=((), (), (), None, (), "", "", "", False, "", None, 0, None))
 Command.__doc__ = """One simple command as it would run.
 
 argv: tuple of Words after wrappers are peeled off; wrappers: the names peeled (sudo, env...);
@@ -111,7 +112,7 @@ assigns: (name, Word) prefix assignments; cwd: working directory in effect (None
 pipes: (pipeline id, stage) memberships; origin: "" or how it was reached ("bash -c", "$(...)",
 "eval", "xargs", "find -exec", "find -delete", "heredoc"...); function: enclosing function name;
 background: run with '&'; runs: "stdin" (a shell/interpreter reading its program from stdin),
-"script" (a shell running the file in ``script``) or ""."""
+"script" (a shell running the file in ``script``) or ""; name: the program (``command_name`` of argv[0])."""
 
 Script = namedtuple("Script", "commands unknowns error source")
 Script.__doc__ = """commands: tuple of Command; unknowns: why parts could not be judged; error: syntax
@@ -486,6 +487,8 @@ class _Walker:
         return "".join(parts)
 
     def _append(self, cmd) -> int:
+        if cmd.argv:
+            cmd = cmd._replace(name=command_name(cmd.argv[0]))
         self.commands.append(cmd)
         return len(self.commands) - 1
 
