@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from dataclasses import asdict
 
 
 def main(argv: list[str]) -> int:
@@ -19,7 +18,8 @@ def main(argv: list[str]) -> int:
     from ringfence.policy import load_policy
     policy = load_policy(args.cwd, profile=args.profile, agent=args.agent)
     if args.json:
-        print(json.dumps(asdict(policy), indent=2))
+        from ringfence.policy.model import to_jsonable
+        print(json.dumps(to_jsonable(policy), indent=2))
         return 0
     from rich.console import Console
     from rich.table import Table

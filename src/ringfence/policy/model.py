@@ -3,91 +3,79 @@
 Sources (ringfence.toml, Claude Code settings, flags, profiles) are read by sources.py,
 merged by merge.py into this; every layer compiles it into its own form and never reads
 configuration itself.
+
+The records are named tuples, not dataclasses: ``dataclasses`` imports ``inspect`` and
+costs ~15 ms at start-up, and the hook and `run` start a Python process per call.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import namedtuple
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(namedtuple("Item", "value source")):
     """A value and where it came from ("profile default", "~/.claude/settings.json: sandbox...")."""
-    value: str
-    source: str
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class PathItem:
+class PathItem(namedtuple("PathItem", "pattern source")):
     """A filesystem path pattern, already absolute (``~`` and relative parts resolved).
 
     ``pattern`` may hold glob characters (``*``, ``?``, ``[...]``, ``**`` as a whole segment).
     """
-    pattern: str
-    source: str
+    __slots__ = ()
 
     @property
     def is_glob(self) -> bool:
         return any(c in self.pattern for c in "*?[")
 
 
-@dataclass(frozen=True)
-class FsPolicy:
-    allow_write: tuple[PathItem, ...] = ()
-    deny_write: tuple[PathItem, ...] = ()
-    deny_read: tuple[PathItem, ...] = ()
-    allow_read: tuple[PathItem, ...] = ()   # re-allows inside a denied tree; more specific wins
-    protected_names: tuple[Item, ...] = ()  # relative to every writable root
-    hide_home: bool = False
-    protect_git_dir: bool = False
+class FsPolicy(namedtuple("FsPolicy", "allow_write deny_write deny_read allow_read protected_names "
+                          "hide_home protect_git_dir", defaults=((), (), (), (), (), False, False))):
+    """allow_read re-allows inside a denied tree (the more specific path wins);
+    protected_names are relative to every writable root."""
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class NetPolicy:
-    allowed_domains: tuple[Item, ...] = ()
-    denied_domains: tuple[Item, ...] = ()
+class NetPolicy(namedtuple("NetPolicy", "allowed_domains denied_domains", defaults=((), ()))):
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class EnvPolicy:
-    allow: tuple[Item, ...] = ()            # names/prefix patterns passed if present
-    explicit: tuple[Item, ...] = ()         # named explicitly: pass even if they look secret
-    set: tuple[tuple[str, str, str], ...] = ()  # (name, value, source)
+class EnvPolicy(namedtuple("EnvPolicy", "allow explicit set", defaults=((), (), ()))):
+    """allow: names/prefix patterns passed if present; explicit: named, pass even if they
+    look secret; set: (name, value, source)."""
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class PermissionRule:
-    """One Claude Code permission rule, e.g. ``Bash(rm -rf *)``, as written, with its context."""
-    kind: str          # "allow" | "ask" | "deny"
-    text: str
-    scope: str         # managed | flag | local | project | user | ringfence | profile
-    source: str        # file path or "flag --deny-rule"
-    base_dir: str      # what a "/p" path in the rule is relative to
+class PermissionRule(namedtuple("PermissionRule", "kind text scope source base_dir")):
+    """One Claude Code permission rule, e.g. ``Bash(rm -rf *)``, as written, with its context.
+
+    kind: allow | ask | deny; scope: managed | flag | local | project | user | ringfence-*;
+    base_dir: what a "/p" path in the rule is relative to.
+    """
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class GuardPolicy:
-    unknown: Item = Item("ask", "built-in")      # allow | ask | deny
-    ask_as: Item = Item("ask", "built-in")       # ask | deny (deny where nobody answers)
-    disabled: tuple[Item, ...] = ()             # built-in guard ids switched off
-    rules: tuple[PermissionRule, ...] = ()
+class GuardPolicy(namedtuple("GuardPolicy", "unknown ask_as disabled rules",
+                             defaults=(Item("ask", "built-in"), Item("ask", "built-in"), (), ()))):
+    """unknown: verdict where the guard cannot know (allow | ask | deny); ask_as: what an
+    "ask" becomes (ask | deny where nobody answers); disabled: built-in guard ids off."""
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class SandboxOptions:
-    block_socketpair: bool = False
-    backend: str = "native"
+class SandboxOptions(namedtuple("SandboxOptions", "block_socketpair backend", defaults=(False, "native"))):
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class Policy:
-    profile: Item
-    project_dir: str
-    cwd: str
-    home: str
-    fs: FsPolicy
-    net: NetPolicy
-    env: EnvPolicy
-    guard: GuardPolicy
-    sandbox: SandboxOptions = field(default_factory=SandboxOptions)
-    files_read: tuple[str, ...] = ()       # every config file that contributed
-    notes: tuple[str, ...] = ()            # things the merge ignored on purpose, for `policy show`
+class Policy(namedtuple("Policy", "profile project_dir cwd home fs net env guard sandbox files_read notes",
+                        defaults=(SandboxOptions(), (), ()))):
+    """files_read: every config file that contributed; notes: what the merge ignored on purpose."""
+    __slots__ = ()
+
+
+def to_jsonable(value):
+    """Nested records as dicts (for --json output)."""
+    if hasattr(value, "_asdict"):
+        return {k: to_jsonable(v) for k, v in value._asdict().items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    return value

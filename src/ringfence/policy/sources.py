@@ -8,7 +8,6 @@ user settings, ~/.config/ringfence/ringfence.toml), project (.claude/settings.js
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 
 from ringfence.errors import PolicyError
 from ringfence.policy.model import Item, PathItem, PermissionRule
@@ -20,20 +19,21 @@ BOOL_KEYS = ("hideHome", "protectGitDir", "blockSocketpair")
 VERDICTS = ("allow", "ask", "deny")
 
 
-@dataclass
 class Fragment:
-    scope: str
-    source: str
-    fs: dict[str, list[PathItem]] = field(default_factory=lambda: {k: [] for k in FS_KEYS})
-    protect: list[Item] = field(default_factory=list)         # names relative to writable roots
-    allowed_domains: list[Item] = field(default_factory=list)
-    denied_domains: list[Item] = field(default_factory=list)
-    env_explicit: list[Item] = field(default_factory=list)
-    env_allow: list[Item] = field(default_factory=list)
-    env_set: list[tuple[str, str, str]] = field(default_factory=list)
-    rules: list[PermissionRule] = field(default_factory=list)
-    guard_disable: list[Item] = field(default_factory=list)
-    scalars: dict[str, Item] = field(default_factory=dict)   # profile, unknown, askAs, bools
+    """What one source says: raw values with provenance, before merging."""
+
+    def __init__(self, scope: str, source: str):
+        self.scope, self.source = scope, source
+        self.fs: dict[str, list[PathItem]] = {k: [] for k in FS_KEYS}
+        self.protect: list[Item] = []             # names relative to writable roots
+        self.allowed_domains: list[Item] = []
+        self.denied_domains: list[Item] = []
+        self.env_explicit: list[Item] = []
+        self.env_allow: list[Item] = []
+        self.env_set: list[tuple[str, str, str]] = []
+        self.rules: list[PermissionRule] = []
+        self.guard_disable: list[Item] = []
+        self.scalars: dict[str, Item] = {}        # profile, unknown, askAs, bools
 
     @property
     def rank(self) -> int:

@@ -8,19 +8,17 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from collections import namedtuple
 
 MANAGED_DIR = "/etc/claude-code"
 SCOPES = ("managed", "flag", "local", "project", "user")  # high -> low
 
 
-@dataclass(frozen=True)
-class SettingsLayer:
-    scope: str            # one of SCOPES
-    path: str             # file it came from
-    data: dict = field(default_factory=dict)
-    base_dir: str = ""    # what "/p" in a Read/Edit rule is relative to
-    sandbox_base: str = ""  # what "./p" in sandbox.filesystem paths is relative to
+class SettingsLayer(namedtuple("SettingsLayer", "scope path data base_dir sandbox_base",
+                               defaults=(None, "", ""))):
+    """One settings file: scope (one of SCOPES), path, data, what "/p" in a Read/Edit rule
+    is relative to (base_dir) and what "./p" in sandbox.filesystem paths is (sandbox_base)."""
+    __slots__ = ()
 
 
 class SettingsFileError(Exception):
