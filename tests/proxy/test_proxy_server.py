@@ -125,7 +125,7 @@ def test_socks5_domain_and_ipv4(make_proxy, tls_origin, origin, cert):
         assert tls.recv(100) == b"tls says: socks"
     code, sock = socks_connect(proxy, "127.0.0.1", origin.port, atyp="ipv4")
     assert code == 0
-    sock.sendall(b"GET /s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    sock.sendall(f"GET /s HTTP/1.1\r\nHost: 127.0.0.1:{origin.port}\r\nConnection: close\r\n\r\n".encode())
     assert b'"path": "/s"' in recv_all(sock)
 
 
@@ -212,7 +212,7 @@ def test_ip_spellings_through_the_proxy(make_proxy, origin, spelling):
     allowed = make_proxy(allow=[f"127.0.0.1:{origin.port}"])
     status, sock = http_connect(allowed, f"{spelling}:{origin.port}")
     assert status == 200
-    sock.sendall(b"GET /spelled HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    sock.sendall(f"GET /spelled HTTP/1.1\r\nHost: {spelling}:{origin.port}\r\nConnection: close\r\n\r\n".encode())
     assert b"/spelled" in recv_all(sock)
     denied = make_proxy(allow=["127.0.0.0/8"], deny=["127.0.0.1"])
     status, _ = http_connect(denied, f"{spelling}:{origin.port}")
@@ -419,3 +419,34 @@ def test_no_fd_or_task_leak_after_1000_connections(make_proxy, origin, tls_origi
     assert pipes() <= 2 * 8          # sequential tunnels reuse a few pipes
     assert len(os.listdir("/proc/self/fd")) - pipes() <= fds_before + 2
     assert len(proxy.rows(1000, timeout=20)) >= 1000
+
+
+# ---------------------------------------------------------------- plain HTTP inside tunnels
+
+@pytest.mark.parametrize("route", ["connect", "socks"])
+def test_forged_host_inside_a_tunnel_is_refused(make_proxy, origin, route):
+    """A tunnel to an allowed host must not carry requests for another virtual host."""
+    proxy = make_proxy(allow=[f"127.0.0.1:{origin.port}"])
+
+    def tunnel():
+        if route == "connect":
+            status, sock = http_connect(proxy, f"127.0.0.1:{origin.port}")
+            assert status == 200
+        else:
+            code, sock = socks_connect(proxy, "127.0.0.1", origin.port, atyp="ipv4")
+            assert code == 0
+        return sock
+
+    good = f"GET /ok HTTP/1.1\r\nHost: 127.0.0.1:{origin.port}\r\n\r\n".encode()
+    forged = b"GET /forged HTTP/1.1\r\nHost: blocked.example\r\nConnection: close\r\n\r\n"
+    sock = tunnel()                                   # control: the right Host passes
+    sock.sendall(good.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n"))
+    assert b"/ok" in recv_all(sock)
+    sock = tunnel()
+    sock.sendall(forged)
+    recv_all(sock)
+    sock = tunnel()                                   # a good first request, a forged second
+    sock.sendall(good + forged)
+    recv_all(sock)
+    paths = [s["path"] for s in origin.seen]
+    assert paths[0] == "/ok" and "/forged" not in paths   # the second /ok may die with the tunnel

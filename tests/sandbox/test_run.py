@@ -373,3 +373,31 @@ def test_bwrap_setup_failure_is_exit_3_not_the_commands_status(world):
     assert run_compiled(c, world.env()) == 1                      # control: the command's own 1
     c["args"] = c["args"] + ["--bind", str(world.root / "does-not-exist"), "/x"]
     assert run_compiled(c, world.env()) == 3
+
+
+def test_ctrl_c_does_not_take_the_network_down(world):
+    """The proxy outlives a Ctrl-C the agent handles (interrupting a turn is not quitting)."""
+    import http.server
+    import threading
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    port = srv.server_address[1]
+    url = f"http://127.0.0.1:{port}/"
+    script = (f"trap 'echo got-int' INT; curl -sf -o /dev/null {url} && echo before=ok; echo ready; "
+              f"sleep 5 & wait; curl -sf -o /dev/null {url} && echo after=ok; exit 0")
+    cmd = RINGFENCE + ["run", f"--allow-domain=127.0.0.1:{port}", "--", "sh", "-c", script]
+    p = subprocess.Popen(cmd, cwd=world.proj, env=world.env(), stdout=subprocess.PIPE, text=True,
+                         start_new_session=True)
+    try:
+        lines = []
+        while "ready" not in lines:
+            lines.append(p.stdout.readline().strip())
+        os.killpg(p.pid, signal.SIGINT)
+        out, _ = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+        srv.shutdown()
+    res = results("\n".join(lines) + "\n" + out)
+    assert res.get("before") == "ok" and "got-int" in out
+    assert res.get("after") == "ok", out

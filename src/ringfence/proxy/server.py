@@ -43,7 +43,7 @@ from typing import TextIO
 
 from ringfence.proxy import wire
 from ringfence.proxy.log import DecisionLog, default_path
-from ringfence.proxy.rules import NetRules, canonical_host, decide, decide_sni
+from ringfence.proxy.rules import Decision, NetRules, canonical_host, decide, decide_sni
 
 PIPE_SIZE = 256 * 1024   # more than a unix socket's default send buffer holds
 _SPLICE_FLAGS = os.SPLICE_F_MOVE | os.SPLICE_F_NONBLOCK
@@ -522,10 +522,61 @@ class ProxyServer:
             decision = decide_sni(self.rules, flow.host, flow.port, hello.sni)
             if not decision.allow:
                 raise _Refused(decision)
+        else:
+            async with asyncio.timeout(self.limits.head_timeout):
+                while (is_http := wire.looks_like_http(buf)) is None:
+                    more = await _recv(client)
+                    if not more:
+                        break
+                    buf += more
+            if is_http:
+                await self._http_in_tunnel(client, upstream, buf, flow)
+                return
         await _sendall(upstream, buf)
         flow.up += len(buf)
         flow.last = time.monotonic()
         await self._splice(client, upstream, flow, "up")
+
+    async def _http_in_tunnel(self, client, upstream, buf: bytes, flow: _Flow) -> None:
+        """Plain HTTP inside a tunnel: every request's Host header must name the host the
+        tunnel was opened to, or a Host-routing server (a CDN, a reverse proxy) would take
+        the request elsewhere: domain fronting without TLS. Bytes pass unchanged."""
+        want = canonical_host(flow.host)[0]
+        while True:
+            async with asyncio.timeout(self.limits.idle_timeout):
+                try:
+                    req, buf = await _fill(client, buf, wire.parse_tunnel_request_head)
+                except _ClientGone:
+                    if buf:
+                        raise
+                    _shutdown(upstream)
+                    return
+            try:
+                same = canonical_host(req.host)[0] == want and req.port in (0, flow.port)
+            except ValueError:
+                same = False
+            if not same:
+                raise _Refused(Decision(False, "tunnel-host-mismatch",
+                                        f"a request in the tunnel to {flow.target()} names Host {req.authority!r} "
+                                        "(domain fronting)"))
+            head, buf = buf[:req.head_len], buf[req.head_len:]
+            await _sendall(upstream, head)
+            flow.up += len(head)
+            flow.last = time.monotonic()
+            body = wire.BodyReader(req.body)
+            while True:
+                n = body.feed(buf)
+                if n:
+                    await _sendall(upstream, buf[:n])
+                    flow.up += n
+                    buf = buf[n:]
+                if body.done:
+                    break
+                async with asyncio.timeout(self.limits.idle_timeout):
+                    buf = await _recv(client)
+                if not buf:
+                    _shutdown(upstream)
+                    return
 
     async def _splice(self, src: socket.socket, dst: socket.socket, flow: _Flow, way: str) -> None:
         """Move bytes src -> dst through a pipe in the kernel; half-close dst at EOF."""
@@ -657,7 +708,7 @@ def _shutdown(sock: socket.socket) -> None:
 def serve_forever(listen_sock: socket.socket, net_policy, *, sandbox_id: str,
                   log_path: str | None, notice_stream: TextIO = sys.stderr,
                   limits: Limits = Limits(), parent_pid: int | None = None) -> None:
-    """Run the proxy in this (forked) process until SIGTERM/SIGINT or the parent dies.
+    """Run the proxy in this (forked) process until SIGTERM or the parent dies.
 
     ``log_path`` None means the default database (``log.default_path()``).
     ``parent_pid``: the launcher's pid taken before the fork; without it, the parent at
@@ -681,8 +732,9 @@ async def _serve_main(listen_sock, rules, sandbox_id, log, notice_stream, limits
     loop = asyncio.get_running_loop()
     server = ProxyServer(listen_sock, rules, sandbox_id=sandbox_id, log=log,
                          notice_stream=notice_stream, limits=limits)
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, server.stop)
+    # SIGTERM only: Ctrl-C in the terminal reaches the whole process group, and it is
+    # meant for the agent (interrupt a turn), not for its network.
+    loop.add_signal_handler(signal.SIGTERM, server.stop)
 
     async def watch_parent():
         while os.getppid() == parent:

@@ -110,6 +110,37 @@ def parse_request_head(buf: bytes | bytearray, limit: int = MAX_HEAD) -> Request
                    keep_alive, head_len)
 
 
+def parse_tunnel_request_head(buf: bytes | bytearray, limit: int = MAX_HEAD) -> Request | None:
+    """Parse a plain-HTTP request sent *inside* a CONNECT or SOCKS tunnel.
+
+    It must carry exactly one Host header: the caller compares it with the host the
+    tunnel was opened to (a different one would be domain fronting without TLS).
+    ``host``/``port`` come from the Host header (port 0 when it names none).
+    """
+    lines, head_len = _split_head(buf, limit, request=True)
+    if lines is None:
+        return None
+    m = _REQUEST_LINE.fullmatch(lines[0])
+    method, target, version = m.group(1).decode(), m.group(2).decode(), m.group(3).decode()
+    if method == "CONNECT":
+        raise WireError("CONNECT inside a tunnel")
+    headers = _parse_headers(lines[1:])
+    values = _values(headers, b"host")
+    if len(values) != 1:
+        raise WireError("a request inside a tunnel needs exactly one Host header")
+    try:
+        authority = values[0].decode("ascii")
+        host, port = parse_authority(authority, 0)
+    except (UnicodeDecodeError, WireError):
+        raise WireError("malformed Host header") from None
+    if not target.startswith("/") and target != "*":
+        _, t_host, t_port, _ = _absolute_target(target)
+        _check_host_header(headers, t_host, t_port if port else 0)
+    tokens = _connection_tokens(headers)
+    return Request(method, target, version, headers, host, port, authority, target,
+                   _request_framing(headers, version), version == "1.1" and b"close" not in tokens, head_len)
+
+
 def parse_response_head(buf: bytes | bytearray, method: str,
                         limit: int = 64 * 1024) -> Response | None:
     """Parse an upstream response head; ``method`` is the request's (HEAD has no body)."""
@@ -485,6 +516,31 @@ def looks_like_tls(buf: bytes | bytearray) -> bool | None:
     if len(buf) < 3:
         return None
     return buf[1] == 3 and buf[2] <= 4
+
+
+HTTP_SNIFF = 8192
+
+
+def looks_like_http(buf: bytes | bytearray) -> bool | None:
+    """Does the stream start like an HTTP/1.x (or h2c) request? None: not enough bytes yet.
+
+    Leading empty lines are skipped (servers ignore them before a request line). A line
+    ``TOKEN SP target SP HTTP/`` is HTTP; anything without a line end within HTTP_SNIFF
+    bytes is not (no server accepts a request line that long).
+    """
+    b = bytes(buf).lstrip(b"\r\n")
+    if not b:
+        return None if len(buf) < HTTP_SNIFF else False
+    end = b.find(b"\n")
+    if end < 0:
+        if len(b) >= HTTP_SNIFF:
+            return False
+        token = b.split(b" ", 1)[0]
+        if not token.isalpha() and not (b" " not in b and b.isalpha()):
+            return False          # cannot become a request line: decide now
+        return None
+    parts = b[:end].rstrip(b"\r").split(b" ")
+    return len(parts) == 3 and parts[0].isalpha() and parts[2].upper().startswith(b"HTTP/")
 
 
 def parse_client_hello(buf: bytes | bytearray, limit: int = MAX_HELLO) -> ClientHello | None:
