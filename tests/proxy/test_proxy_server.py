@@ -450,3 +450,30 @@ def test_forged_host_inside_a_tunnel_is_refused(make_proxy, origin, route):
     recv_all(sock)
     paths = [s["path"] for s in origin.seen]
     assert paths[0] == "/ok" and "/forged" not in paths   # the second /ok may die with the tunnel
+
+
+def test_non_http_tunnel_bytes_flow_at_once(make_proxy, origin):
+    """A protocol that sends a few bytes and waits (no line end) is not held up by the
+    HTTP check; a request line split across packets is still judged whole."""
+    import socket as _s
+    srv = _s.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen()
+    port = srv.getsockname()[1]
+    proxy = make_proxy(allow=[f"127.0.0.1:{port}", f"127.0.0.1:{origin.port}"])
+    status, sock = http_connect(proxy, f"127.0.0.1:{port}")
+    assert status == 200
+    conn, _ = srv.accept()
+    sock.sendall(b"x")
+    conn.settimeout(5)
+    assert conn.recv(1) == b"x"                       # forwarded without waiting for a line end
+    conn.close()
+    srv.close()
+    status, sock = http_connect(proxy, f"127.0.0.1:{origin.port}")
+    assert status == 200
+    for part in (b"GET /split HT", b"TP/1.1\r", b"\nHost: forged.example\r\nConnection: close\r\n\r\n"):
+        sock.sendall(part)
+        time.sleep(0.05)
+    recv_all(sock)
+    # the request line may reach the server (unterminated), its forged Host header never does
+    assert all(s["host"] != "forged.example" for s in origin.seen)

@@ -523,21 +523,52 @@ class ProxyServer:
             if not decision.allow:
                 raise _Refused(decision)
         else:
-            async with asyncio.timeout(self.limits.head_timeout):
-                while (is_http := wire.looks_like_http(buf)) is None:
-                    more = await _recv(client)
-                    if not more:
-                        break
-                    buf += more
-            if is_http:
-                await self._http_in_tunnel(client, upstream, buf, flow)
-                return
+            # Not TLS: bytes flow at once, but the line end of the first non-empty line is
+            # held until that line is judged. If it is an HTTP request line, every request in
+            # the tunnel has its Host header checked (see _http_in_tunnel).
+            sent = b""                     # the open first line, already forwarded
+            while True:
+                if not buf:
+                    async with asyncio.timeout(self.limits.idle_timeout):
+                        buf = await _recv(client)
+                    if not buf:
+                        _shutdown(upstream)
+                        return
+                nl = buf.find(b"\n")
+                if nl < 0 and len(sent) + len(buf) <= wire.HTTP_SNIFF:
+                    keep = len(buf) - len(buf.rstrip(b"\r"))   # a trailing CR waits with the LF
+                    out, buf = buf[:len(buf) - keep], buf[len(buf) - keep:]
+                    if out:
+                        await _sendall(upstream, out)
+                        flow.up += len(out)
+                        sent += out
+                    if buf:
+                        async with asyncio.timeout(self.limits.idle_timeout):
+                            more = await _recv(client)
+                        if not more:
+                            _shutdown(upstream)
+                            return
+                        buf += more
+                    continue
+                if nl >= 0 and not (sent + buf[:nl + 1]).strip(b"\r\n"):
+                    await _sendall(upstream, buf[:nl + 1])   # an empty line before the first
+                    flow.up += nl + 1
+                    sent, buf = b"", buf[nl + 1:]
+                    continue
+                if nl >= 0 and wire.is_request_line(sent + buf[:nl + 1]):
+                    await self._http_in_tunnel(client, upstream, sent + buf, flow, skip=len(sent))
+                    return
+                if nl < 0 and wire.may_start_request_line(sent[:256] or buf[:256]):
+                    raise _Refused(Decision(False, "tunnel-overlong-line",
+                                            f"a first line over {wire.HTTP_SNIFF} bytes that may be an HTTP "
+                                            "request line: its Host header could not be checked"))
+                break                      # not HTTP: plain relay from here
         await _sendall(upstream, buf)
         flow.up += len(buf)
         flow.last = time.monotonic()
         await self._splice(client, upstream, flow, "up")
 
-    async def _http_in_tunnel(self, client, upstream, buf: bytes, flow: _Flow) -> None:
+    async def _http_in_tunnel(self, client, upstream, buf: bytes, flow: _Flow, skip: int = 0) -> None:
         """Plain HTTP inside a tunnel: every request's Host header must name the host the
         tunnel was opened to, or a Host-routing server (a CDN, a reverse proxy) would take
         the request elsewhere: domain fronting without TLS. Bytes pass unchanged."""
@@ -559,7 +590,8 @@ class ProxyServer:
                 raise _Refused(Decision(False, "tunnel-host-mismatch",
                                         f"a request in the tunnel to {flow.target()} names Host {req.authority!r} "
                                         "(domain fronting)"))
-            head, buf = buf[:req.head_len], buf[req.head_len:]
+            head, buf = buf[skip:req.head_len], buf[req.head_len:]
+            skip = 0                       # (the start of the first head was already sent)
             await _sendall(upstream, head)
             flow.up += len(head)
             flow.last = time.monotonic()

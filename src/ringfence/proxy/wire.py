@@ -19,6 +19,7 @@ MAX_HEAD = 16 * 1024
 MAX_HELLO = 64 * 1024
 
 _TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
+_TOKEN_CHARS = frozenset(b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _REQUEST_LINE = re.compile(rb"(" + _TOKEN + rb") ([\x21-\x7e]+) HTTP/(1\.[01])")
 _STATUS_LINE = re.compile(rb"HTTP/(1\.[01]) ([1-9][0-9]{2})(?: [\t\x20-\x7e\x80-\xff]*)?")
 _HEADER = re.compile(rb"(" + _TOKEN + rb"):[ \t]*((?:[\x21-\x7e\x80-\xff](?:[ \t]*[\x21-\x7e\x80-\xff])*)?)[ \t]*")
@@ -518,29 +519,20 @@ def looks_like_tls(buf: bytes | bytearray) -> bool | None:
     return buf[1] == 3 and buf[2] <= 4
 
 
-HTTP_SNIFF = 8192
+HTTP_SNIFF = 64 << 10   # a first line longer than this is judged on its start alone
 
 
-def looks_like_http(buf: bytes | bytearray) -> bool | None:
-    """Does the stream start like an HTTP/1.x (or h2c) request? None: not enough bytes yet.
+def may_start_request_line(data: bytes) -> bool:
+    """Could ``data`` (a first line with no end yet) still become an HTTP request line?"""
+    token, sp, _ = data.partition(b" ")
+    return bool(sp) and bool(token) and all(c in _TOKEN_CHARS for c in token)
 
-    Leading empty lines are skipped (servers ignore them before a request line). A line
-    ``TOKEN SP target SP HTTP/`` is HTTP; anything without a line end within HTTP_SNIFF
-    bytes is not (no server accepts a request line that long).
-    """
-    b = bytes(buf).lstrip(b"\r\n")
-    if not b:
-        return None if len(buf) < HTTP_SNIFF else False
-    end = b.find(b"\n")
-    if end < 0:
-        if len(b) >= HTTP_SNIFF:
-            return False
-        token = b.split(b" ", 1)[0]
-        if not token.isalpha() and not (b" " not in b and b.isalpha()):
-            return False          # cannot become a request line: decide now
-        return None
-    parts = b[:end].rstrip(b"\r").split(b" ")
-    return len(parts) == 3 and parts[0].isalpha() and parts[2].upper().startswith(b"HTTP/")
+
+def is_request_line(line: bytes) -> bool:
+    """Is this complete line (ending in LF) an HTTP/1.x (or h2c) request line?"""
+    parts = line.rstrip(b"\r\n").split(b" ")
+    return (len(parts) == 3 and bool(parts[0]) and all(c in _TOKEN_CHARS for c in parts[0])
+            and parts[2].upper().startswith(b"HTTP/"))
 
 
 def parse_client_hello(buf: bytes | bytearray, limit: int = MAX_HELLO) -> ClientHello | None:
