@@ -401,3 +401,45 @@ def test_ctrl_c_does_not_take_the_network_down(world):
     res = results("\n".join(lines) + "\n" + out)
     assert res.get("before") == "ok" and "got-int" in out
     assert res.get("after") == "ok", out
+
+
+def test_proxy_killed_mid_run_leaves_the_sandbox_without_network(world):
+    """Fail closed: with the proxy gone nothing gets out, and ringfence says so."""
+    import http.server
+    import threading
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    port = srv.server_address[1]
+    url = f"http://127.0.0.1:{port}/"
+    fifo = world.root / "go"
+    os.mkfifo(fifo)
+    script = (f"curl -s -m 5 -o /dev/null {url} && echo before=ok; echo ready; "
+              f"read x < {fifo}; curl -s -m 5 -o /dev/null {url}; echo after=$?; "
+              f"curl -s -m 5 --noproxy '*' -o /dev/null {url}; echo direct=$?")
+    cmd = RINGFENCE + ["run", f"--allow-domain=127.0.0.1:{port}", "--", "sh", "-c", script]
+    env = world.env()
+    p = subprocess.Popen(cmd, cwd=world.proj, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = []
+        while "ready" not in lines:
+            line = p.stdout.readline()
+            assert line, p.stderr.read()
+            lines.append(line.strip())
+        # the proxy: ringfence's forked child that is neither bwrap nor the watchdog (own session)
+        with open(f"/proc/{p.pid}/task/{p.pid}/children") as f:
+            kids = [int(k) for k in f.read().split()]
+        proxy = [k for k in kids if os.getsid(k) != k and b"bwrap" not in open(f"/proc/{k}/cmdline", "rb").read()]
+        assert len(proxy) == 1, kids
+        os.kill(proxy[0], signal.SIGKILL)
+        time.sleep(0.3)
+        with open(fifo, "w") as f:
+            f.write("go\n")
+        out, err = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+        srv.shutdown()
+    res = results("\n".join(lines) + "\n" + out)
+    assert res["before"] == "ok"                      # control: the network worked
+    assert res["after"] != "0" and res["direct"] != "0"
+    assert "the network proxy stopped" in err
