@@ -73,6 +73,17 @@ def world():
     shutil.rmtree(root, ignore_errors=True)
 
 
+@pytest.fixture
+def loopback_http():
+    """A real HTTP server on 127.0.0.1: yields its URL."""
+    import http.server
+    import threading
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}/"
+    srv.shutdown()
+
+
 def results(out: str) -> dict[str, str]:
     return dict(line.split("=", 1) for line in out.splitlines() if "=" in line and line[:1].isalpha())
 
@@ -375,14 +386,10 @@ def test_bwrap_setup_failure_is_exit_3_not_the_commands_status(world):
     assert run_compiled(c, world.env()) == 3
 
 
-def test_ctrl_c_does_not_take_the_network_down(world):
+def test_ctrl_c_does_not_take_the_network_down(world, loopback_http):
     """The proxy outlives a Ctrl-C the agent handles (interrupting a turn is not quitting)."""
-    import http.server
-    import threading
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    port = srv.server_address[1]
-    url = f"http://127.0.0.1:{port}/"
+    url = loopback_http
+    port = int(url.rsplit(":", 1)[1].strip("/"))
     script = (f"trap 'echo got-int' INT; curl -sf -o /dev/null {url} && echo before=ok; echo ready; "
               f"sleep 5 & wait; curl -sf -o /dev/null {url} && echo after=ok; exit 0")
     cmd = RINGFENCE + ["run", f"--allow-domain=127.0.0.1:{port}", "--", "sh", "-c", script]
@@ -397,20 +404,15 @@ def test_ctrl_c_does_not_take_the_network_down(world):
     finally:
         if p.poll() is None:
             p.kill()
-        srv.shutdown()
     res = results("\n".join(lines) + "\n" + out)
     assert res.get("before") == "ok" and "got-int" in out
     assert res.get("after") == "ok", out
 
 
-def test_proxy_killed_mid_run_leaves_the_sandbox_without_network(world):
+def test_proxy_killed_mid_run_leaves_the_sandbox_without_network(world, loopback_http):
     """Fail closed: with the proxy gone nothing gets out, and ringfence says so."""
-    import http.server
-    import threading
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    port = srv.server_address[1]
-    url = f"http://127.0.0.1:{port}/"
+    url = loopback_http
+    port = int(url.rsplit(":", 1)[1].strip("/"))
     fifo = world.root / "go"
     os.mkfifo(fifo)
     script = (f"curl -s -m 5 -o /dev/null {url} && echo before=ok; echo ready; "
@@ -438,7 +440,6 @@ def test_proxy_killed_mid_run_leaves_the_sandbox_without_network(world):
     finally:
         if p.poll() is None:
             p.kill()
-        srv.shutdown()
     res = results("\n".join(lines) + "\n" + out)
     assert res["before"] == "ok"                      # control: the network worked
     assert res["after"] != "0" and res["direct"] != "0"

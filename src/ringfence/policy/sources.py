@@ -131,27 +131,26 @@ def claude_fragment(layer, *, home: str, cwd: str) -> Fragment:
     """The ``sandbox`` and ``permissions`` blocks of one Claude Code settings layer."""
     data, file = layer.data, layer.path
     f = Fragment(layer.scope, file)
-    sandbox = data.get("sandbox", {})
-    if not isinstance(sandbox, dict):
-        raise PolicyError("must be an object", file=file, key="sandbox", value=sandbox)
-    fs = sandbox.get("filesystem", {})
-    if not isinstance(fs, dict):
-        raise PolicyError("must be an object", file=file, key="sandbox.filesystem", value=fs)
+
+    def obj(parent: dict, name: str, key: str) -> dict:
+        value = parent.get(name, {})
+        if not isinstance(value, dict):
+            raise PolicyError("must be an object", file=file, key=key, value=value)
+        return value
+
+    sandbox = obj(data, "sandbox", "sandbox")
+    fs = obj(sandbox, "filesystem", "sandbox.filesystem")
     for k in FS_KEYS:
         if k in fs:
             key = f"sandbox.filesystem.{k}"
             f.fs[k] += _path_items(_strings(fs[k], file=file, key=key), file=file, key=key,
                                    home=home, base=layer.sandbox_base)
-    net = sandbox.get("network", {})
-    if not isinstance(net, dict):
-        raise PolicyError("must be an object", file=file, key="sandbox.network", value=net)
+    net = obj(sandbox, "network", "sandbox.network")
     if "allowedDomains" in net:
         f.allowed_domains += _domains(net["allowedDomains"], file=file, key="sandbox.network.allowedDomains")
     if "deniedDomains" in net:
         f.denied_domains += _domains(net["deniedDomains"], file=file, key="sandbox.network.deniedDomains")
-    perms = data.get("permissions", {})
-    if not isinstance(perms, dict):
-        raise PolicyError("must be an object", file=file, key="permissions", value=perms)
+    perms = obj(data, "permissions", "permissions")
     for kind in VERDICTS:
         if kind in perms:
             key = f"permissions.{kind}"
