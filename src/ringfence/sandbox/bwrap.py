@@ -23,7 +23,7 @@ Every flag, and why:
 """
 from __future__ import annotations
 
-from ringfence.sandbox.plan import INNER_SOCK_DIR, SandboxPlan
+from ringfence.sandbox.plan import INNER_SOCK_DIR, PRIVATE_TMPFS, SandboxPlan
 
 NAMESPACES = ["--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
               "--unshare-cgroup-try", "--unshare-net", "--disable-userns"]
@@ -51,8 +51,9 @@ def bwrap_args(plan: SandboxPlan, *, denied_file: str, empty_file: str, info_fd:
         # /run stays a tmpfs so that the proxy socket's mount point is not made on the host
         a += ["--bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/run"]
     else:
-        a += ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-              "--tmpfs", "/tmp", "--tmpfs", "/var/tmp", "--tmpfs", "/run"]
+        a += ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+        for d in PRIVATE_TMPFS:
+            a += ["--tmpfs", d]
     if plan.proxy_dir:
         a += ["--ro-bind", plan.proxy_dir, INNER_SOCK_DIR]
     remount: list[str] = []

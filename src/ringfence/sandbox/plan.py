@@ -27,6 +27,7 @@ from ringfence.policy.model import Policy
 from ringfence.policy.paths import expand_glob, is_glob
 
 PROXY_PORT = 3128
+PRIVATE_TMPFS = ("/tmp", "/var/tmp", "/run")   # empty inside the sandbox (bwrap.py)
 INNER_SOCK_DIR = "/run/ringfence"
 ACTION_RANK = {"rw": 0, "pin": 1, "ro": 2, "hide": 3, "stub": 4}  # higher wins at one path
 
@@ -149,7 +150,7 @@ def build_plan(policy: Policy, argv: list[str], *, sandbox_id: str,
         put(p, "ro", src)
         readable.append(p)
     for p in runtime_paths():
-        if any(_within(p, h) for h, _ in hidden):
+        if any(_within(p, h) for h, _ in hidden) or any(_within(p, t) for t in PRIVATE_TMPFS):
             put(p, "ro", "ringfence's own runtime (Python interpreter and package)")
             readable.append(p)
     own = _real(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))   # the ringfence package
