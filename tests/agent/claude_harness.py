@@ -93,6 +93,16 @@ def agent_env(home: Path, base_url: str, extra: dict[str, str] | None = None) ->
     return env
 
 
+def _runtime_dirs() -> list[Path]:
+    """What ringfence itself needs inside the jail (its hook and `run` execute there): the
+    Python installation, the virtual environment and the source tree, wherever the
+    checkout lives (CI may clone it under /tmp, which the jail empties)."""
+    import ringfence
+    repo = Path(ringfence.__file__).resolve().parents[2]
+    dirs = {Path(os.path.realpath(sys.base_prefix)), Path(os.path.realpath(sys.prefix)), repo}
+    return sorted(dirs)
+
+
 def jail_argv(*, binds: Sequence[Path], ro_binds: Sequence[Path], socket_path: str, port: int,
               cwd: Path) -> list[str]:
     """bwrap prefix: read-only host, empty /root /home /tmp, own network with a bridge to the API.
@@ -147,7 +157,7 @@ def run_claude(exe: Path, script: list[Turn], cwd: Path, home: Path, extra_args:
             if jail:
                 assert server.unix_path is not None
                 # The binary and this Python (hooks run ringfence) may live under the hidden /root.
-                argv = jail_argv(binds=[home, cwd, *binds], ro_binds=[exe.parent, Path(sys.base_prefix), *ro_binds],
+                argv = jail_argv(binds=[home, cwd, *binds], ro_binds=[exe.parent, *_runtime_dirs(), *ro_binds],
                                  socket_path=server.unix_path, port=server.port, cwd=cwd) + argv
             proc = subprocess.Popen(argv, cwd=cwd, env=agent_env(home, server.url, env), text=True,
                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
