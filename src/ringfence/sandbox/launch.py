@@ -141,6 +141,7 @@ def start_proxy(net: dict, sock_path: str, sandbox_id: str, death_r: int, death_
     lsock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     lsock.bind(sock_path)
     lsock.listen(4096)
+    launcher = os.getpid()
     pid = os.fork()
     if pid:
         lsock.close()
@@ -159,7 +160,7 @@ def start_proxy(net: dict, sock_path: str, sandbox_id: str, death_r: int, death_
             policy_net = NetPolicy(allowed_domains=tuple(Item(v, s) for v, s in net["allowed"]),
                                    denied_domains=tuple(Item(v, s) for v, s in net["denied"]))
             sock = socket.socket(fileno=lsock.detach())
-            serve_forever(sock, policy_net, sandbox_id=sandbox_id, log_path=None)
+            serve_forever(sock, policy_net, sandbox_id=sandbox_id, log_path=None, parent_pid=launcher)
     except BaseException as e:  # noqa: BLE001 - the proxy must report, never trace back
         if not isinstance(e, (KeyboardInterrupt, SystemExit)):
             os.write(2, f"ringfence: network proxy failed: {type(e).__name__}: {e}\n".encode())
