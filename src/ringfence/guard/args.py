@@ -105,7 +105,9 @@ def options(args, name: str | None = None, *, spec: Spec | None = None) -> Opts:
         if t == "--":
             positionals.extend(args[i + 1:])
             break
-        if t.startswith("--") and len(t) > 2:
+        short = t.startswith("-") and len(t) > 1 and not t[1:2].isdigit()
+        if (t.startswith("--") and len(t) > 2) or (short and not spec.cluster):
+            # a long option, or a whole-word option of a tool whose flags do not cluster
             key, eq, val = t.partition("=")
             canon = aliases.get(key, key)
             flags.add(canon)
@@ -116,18 +118,7 @@ def options(args, name: str | None = None, *, spec: Spec | None = None) -> Opts:
                 i += 1
             i += 1
             continue
-        if t.startswith("-") and len(t) > 1 and not t[1:2].isdigit():
-            if not spec.cluster:
-                key, eq, val = t.partition("=")
-                canon = aliases.get(key, key)
-                flags.add(canon)
-                if eq:
-                    values.setdefault(canon, []).append(w._replace(text=val))
-                elif key in spec.long_valued and i + 1 < n:
-                    values.setdefault(canon, []).append(args[i + 1])
-                    i += 1
-                i += 1
-                continue
+        if short:
             if t in aliases:
                 flags.add(aliases[t])
                 i += 1
