@@ -77,10 +77,11 @@ def _respond(data, environ, profile, load_policy, facts, read_file) -> Reply:
         return _fail(f"CLAUDE_PROJECT_DIR must be an absolute path, got {project!r}; denying")
 
     def policy():
-        loader = load_policy
-        if loader is None:
-            from ringfence.policy import load_policy as loader
-        return loader(cwd, profile=profile, project_dir=project, home=environ.get("HOME") or None)
+        if load_policy is None:   # the real one, behind its fingerprinted cache
+            from ringfence.policy.cache import load_policy_cached
+            return load_policy_cached(cwd, profile=profile, project_dir=project,
+                                      home=environ.get("HOME") or None, environ=environ)
+        return load_policy(cwd, profile=profile, project_dir=project, home=environ.get("HOME") or None)
 
     if name == "PreToolUse":
         return _pre_tool_use(event, policy(), environ, facts)

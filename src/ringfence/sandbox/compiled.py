@@ -14,9 +14,10 @@ library's cheapest modules.
 """
 from __future__ import annotations
 
-import marshal
 import os
 import sys
+
+from ringfence.policy.cache import cache_root, config_facts, facts_valid, fingerprint, read_entry, write_entry
 
 VERSION = 3
 RUN_DIR = "@@RINGFENCE_RUN_DIR@@"
@@ -27,8 +28,7 @@ KEY_ENV = ("HOME", "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR", "CLAUDE_CONFIG_DIR", "P
 # ---------------------------------------------------------------- key, facts, store
 
 def cache_dir(environ) -> str:
-    base = environ.get("XDG_CACHE_HOME") or os.path.join(environ.get("HOME") or "/", ".cache")
-    return os.path.join(base, "ringfence", "plans")
+    return os.path.join(cache_root(environ), "plans")
 
 
 def cache_key(run_args: list[str], cwd: str, environ) -> str:
@@ -39,47 +39,15 @@ def cache_key(run_args: list[str], cwd: str, environ) -> str:
     return _sha256.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def fingerprint(path: str, kind: str):
-    """"node": what is there (type, device, inode); "content": also mtime and size."""
-    try:
-        st = os.lstat(path)
-    except OSError:
-        return None
-    if kind == "node":
-        return (st.st_mode >> 12, st.st_dev, st.st_ino)
-    return (st.st_mode >> 12, st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
-
-
 def load(key: str, environ) -> dict | None:
-    path = os.path.join(cache_dir(environ), key)
-    try:
-        st = os.lstat(path)
-        if st.st_uid != os.getuid() or st.st_mode & 0o077:
-            return None
-        with open(path, "rb") as f:
-            c = marshal.loads(f.read())
-    except (OSError, ValueError, EOFError, TypeError):
+    c = read_entry(os.path.join(cache_dir(environ), key))
+    if not isinstance(c, dict) or c.get("v") != VERSION or not facts_valid(c["facts"]):
         return None
-    if not isinstance(c, dict) or c.get("v") != VERSION:
-        return None
-    for p, kind, fp in c["facts"]:
-        if fingerprint(p, kind) != fp:
-            return None
     return c
 
 
 def save(key: str, compiled: dict, environ) -> None:
-    """Best effort: a cache that cannot be written only costs time."""
-    d = cache_dir(environ)
-    try:
-        os.makedirs(d, mode=0o700, exist_ok=True)
-        tmp = os.path.join(d, f".{key}.{os.getpid()}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(marshal.dumps(compiled))
-        os.replace(tmp, os.path.join(d, key))
-    except OSError:
-        pass
+    write_entry(os.path.join(cache_dir(environ), key), compiled)
 
 
 # ---------------------------------------------------------------- environment (run time)
@@ -190,27 +158,12 @@ def runtime_base_path() -> str:
 
 def collect_facts(policy, plan, spec) -> list:
     from ringfence.policy.paths import is_glob, static_prefix
-    from ringfence.settings.layers import MANAGED_DIR, layer_paths
-    facts: dict[str, str] = {}
+    facts: dict[str, str] = config_facts(policy)
 
     def add(p: str, kind: str) -> None:
         if facts.get(p) != "content":
             facts[p] = kind
 
-    for _scope, p, _b, _s in layer_paths(policy.project_dir, policy.home, MANAGED_DIR):
-        add(p, "content")
-    add(os.path.join(MANAGED_DIR, "managed-settings.d"), "content")
-    from ringfence.policy import user_config_path
-    add(user_config_path(policy.home), "content")
-    add(os.path.join(policy.project_dir, "ringfence.toml"), "content")
-    for p in policy.files_read:
-        add(p, "content")
-    d = policy.cwd
-    while True:                      # where the project directory was found
-        add(os.path.join(d, ".git"), "node")
-        if d == "/":
-            break
-        d = os.path.dirname(d)
     fs = policy.fs
     for it in fs.allow_write + fs.deny_write + fs.deny_read + fs.allow_read:
         pat = it.pattern.rstrip("/") or "/"
