@@ -6,9 +6,16 @@ from __future__ import annotations
 
 import os
 
-from ringfence.policy.model import Item, Policy
-
 __all__ = ["Policy", "load_policy", "user_config_path"]
+
+
+def __getattr__(name: str):
+    # The model is imported on first use: `ringfence run` reaches this package only for
+    # its cache helpers on the hot path, and the records cost a few ms to import.
+    if name == "Policy":
+        from ringfence.policy.model import Policy
+        return Policy
+    raise AttributeError(name)
 
 
 def user_config_path(home: str) -> str:
@@ -18,7 +25,7 @@ def user_config_path(home: str) -> str:
 
 def load_policy(cwd: str | None = None, *, profile: str | None = None, home: str | None = None,
                 flags: dict | None = None, agent: str | None = None,
-                managed_dir: str | None = None, project_dir: str | None = None) -> Policy:
+                managed_dir: str | None = None, project_dir: str | None = None) -> "Policy":
     """Read every source, merge them, validate: the effective Policy.
 
     ``flags`` holds command-line values (see sources.flags_fragment); ``agent`` the
@@ -27,6 +34,7 @@ def load_policy(cwd: str | None = None, *, profile: str | None = None, home: str
     """
     from ringfence.errors import PolicyError
     from ringfence.policy import sources
+    from ringfence.policy.model import Item
     from ringfence.policy.merge import find_project_dir, merge, restrict_project
     from ringfence.policy.profiles import PROFILE_NAMES
     from ringfence.settings.layers import MANAGED_DIR, SettingsFileError, load_layers
