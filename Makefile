@@ -10,8 +10,8 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 #   bubblewrap  the namespace sandbox            socat     used by tests as a neutral TCP client
 #   ripgrep     the floor of bench/scan_speed.py  chromium  renders `verify --html` in tests
 #   nodejs npm  the real Claude Code binary and sandbox-runtime (tests, benches)
-#   iproute2 procps git curl  probes and tests
-APT_PKGS   := bubblewrap socat ripgrep chromium nodejs iproute2 procps git curl ca-certificates
+#   iproute2 procps git curl rsync  probes and tests (verify copies secrets with rsync too)
+APT_PKGS   := bubblewrap socat ripgrep chromium nodejs iproute2 procps git curl ca-certificates rsync
 PYTEST_ARGS ?=
 
 .PHONY: all setup system venv test demo bench clean
