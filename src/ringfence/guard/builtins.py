@@ -311,7 +311,8 @@ def _push_targets(rest, cwd, ctx):
     return opts, out
 
 
-def check_git_force_push(call, ctx):
+def _pushes(call, ctx):
+    """(command, branch, force, delete, lease) for every target of every `git push`."""
     for cmd in call.commands:
         sub, rest, cwd = _git(cmd)
         if sub != "push":
@@ -319,29 +320,28 @@ def check_git_force_push(call, ctx):
         opts, targets = _push_targets(rest, cwd, ctx)
         lease = any(f.startswith("--force-with-lease") for f in opts.flags)
         for branch, force, delete in targets:
-            protected = branch in PROTECTED_BRANCHES or branch == "all branches"
-            if force:
-                yield Hit(f"force push to {branch or 'the current branch'} rewrites the remote's history", cmd)
-            elif lease and protected:
-                yield Hit(f"force push (with lease) to {branch} rewrites the shared history", cmd)
-            elif delete and protected:
-                yield Hit(f"deletes the remote branch {branch}", cmd)
+            yield cmd, branch, force, delete, lease
+
+
+def check_git_force_push(call, ctx):
+    for cmd, branch, force, delete, lease in _pushes(call, ctx):
+        protected = branch in PROTECTED_BRANCHES or branch == "all branches"
+        if force:
+            yield Hit(f"force push to {branch or 'the current branch'} rewrites the remote's history", cmd)
+        elif lease and protected:
+            yield Hit(f"force push (with lease) to {branch} rewrites the shared history", cmd)
+        elif delete and protected:
+            yield Hit(f"deletes the remote branch {branch}", cmd)
 
 
 def check_git_push_main(call, ctx):
-    for cmd in call.commands:
-        sub, rest, cwd = _git(cmd)
-        if sub != "push":
-            continue
-        opts, targets = _push_targets(rest, cwd, ctx)
-        lease = any(f.startswith("--force-with-lease") for f in opts.flags)
-        for branch, force, delete in targets:
-            if force or delete or lease:
-                continue  # the force-push guard speaks for these
-            if branch in PROTECTED_BRANCHES:
-                yield Hit(f"pushes directly to {branch}", cmd)
-            elif branch == "all branches":
-                yield Hit("pushes every branch, including main/master", cmd)
+    for cmd, branch, force, delete, lease in _pushes(call, ctx):
+        if force or delete or lease:
+            continue  # the force-push guard speaks for these
+        if branch in PROTECTED_BRANCHES:
+            yield Hit(f"pushes directly to {branch}", cmd)
+        elif branch == "all branches":
+            yield Hit("pushes every branch, including main/master", cmd)
 
 
 def check_git_discard(call, ctx):

@@ -595,20 +595,7 @@ class ProxyServer:
             await _sendall(upstream, head)
             flow.up += len(head)
             flow.last = time.monotonic()
-            body = wire.BodyReader(req.body)
-            while True:
-                n = body.feed(buf)
-                if n:
-                    await _sendall(upstream, buf[:n])
-                    flow.up += n
-                    buf = buf[n:]
-                if body.done:
-                    break
-                async with asyncio.timeout(self.limits.idle_timeout):
-                    buf = await _recv(client)
-                if not buf:
-                    _shutdown(upstream)
-                    return
+            buf = await self._send_body(client, upstream, wire.BodyReader(req.body), buf, flow)
 
     async def _splice(self, src: socket.socket, dst: socket.socket, flow: _Flow, way: str) -> None:
         """Move bytes src -> dst through a pipe in the kernel; half-close dst at EOF."""
