@@ -56,3 +56,16 @@ def test_a_tampered_cache_entry_is_not_trusted(tmp_path, monkeypatch):
     assert entry.stat().st_mode & 0o077 == 0
     entry.write_bytes(b"garbage")                        # unreadable: reloaded
     assert load_policy_cached(str(proj), home=str(home), environ=env) == p
+
+
+def test_new_ringfence_code_invalidates_entries(tmp_path, monkeypatch):
+    """An entry records the source files that produced it: an upgrade never reuses it."""
+    from ringfence.policy import cache
+    home, proj = tmp_path / "home", tmp_path / "proj"
+    home.mkdir()
+    proj.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    pol = load_policy(str(proj), home=str(home))
+    facts = cache.config_facts(pol)
+    assert cache.__file__ in facts and facts[cache.__file__] == "content"
+    assert any(p.endswith("/settings/layers.py") for p in facts)

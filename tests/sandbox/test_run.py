@@ -319,6 +319,7 @@ def test_missing_landlock_abi_refuses_without_running(world, monkeypatch):
     from ringfence.policy import load_policy
     pol = load_policy(str(world.proj), home=str(world.home))
     c = compiled.compile_run(pol, ["touch", str(world.proj / "ran.txt")])
+    assert any(p.endswith("/sandbox/plan.py") for p, _, _ in c["facts"])  # new code never reuses old plans
     c["spec"]["landlock"]["abi_min"] = 99
     from ringfence.sandbox.launch import run_compiled
     code = run_compiled(c, world.env())

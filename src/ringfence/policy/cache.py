@@ -64,12 +64,28 @@ def facts_valid(facts) -> bool:
     return all(fingerprint(p, kind) == fp for p, kind, fp in facts)
 
 
+def code_facts(*dirs: str) -> dict[str, str]:
+    """ringfence's own source files in ``dirs``: a new version of the code that compiled an
+    entry (an upgrade, a fix) must never reuse what the old code produced."""
+    facts: dict[str, str] = {}
+    for d in dirs:
+        try:
+            names = os.listdir(d)
+        except OSError:
+            continue
+        for n in names:
+            if n.endswith(".py"):
+                facts[os.path.join(d, n)] = "content"
+    return facts
+
+
 def config_facts(policy) -> dict[str, str]:
     """Every configuration file the policy could have been read from, present or not,
     and where the project directory was looked for."""
     from ringfence.policy import user_config_path
     from ringfence.settings.layers import MANAGED_DIR, layer_paths
-    facts: dict[str, str] = {}
+    here = os.path.dirname(os.path.abspath(__file__))
+    facts: dict[str, str] = code_facts(here, os.path.join(os.path.dirname(here), "settings"))
     for _scope, p, _b, _s in layer_paths(policy.project_dir, policy.home, MANAGED_DIR):
         facts[p] = "content"
     facts[os.path.join(MANAGED_DIR, "managed-settings.d")] = "content"

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import sys
 
-from ringfence.policy.cache import cache_root, config_facts, facts_valid, fingerprint, read_entry, write_entry
+from ringfence.policy.cache import cache_root, code_facts, config_facts, facts_valid, fingerprint, read_entry, write_entry
 
 VERSION = 3
 RUN_DIR = "@@RINGFENCE_RUN_DIR@@"
@@ -159,6 +159,7 @@ def runtime_base_path() -> str:
 def collect_facts(policy, plan, spec) -> list:
     from ringfence.policy.paths import is_glob, static_prefix
     facts: dict[str, str] = config_facts(policy)
+    facts.update(code_facts(os.path.dirname(os.path.abspath(__file__))))
 
     def add(p: str, kind: str) -> None:
         if facts.get(p) != "content":
