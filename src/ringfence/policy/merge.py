@@ -12,14 +12,10 @@ import os
 from ringfence.policy.model import (
     EnvPolicy, FsPolicy, GuardPolicy, Item, NetPolicy, PathItem, Policy, SandboxOptions,
 )
+from ringfence.policy.paths import within
 from ringfence.policy.sources import Fragment
 
 PROJECT_SCOPES = ("project", "local")
-
-
-def _within(path: str, root: str) -> bool:
-    root = root.rstrip("/") or "/"
-    return path == root or path.startswith(root + "/") or root == "/"
 
 
 def _dedupe(items):
@@ -42,7 +38,7 @@ def restrict_project(frag: Fragment, *, trusted: bool, project_dir: str, notes: 
     frag.fs["allowRead"] = []
     kept = []
     for it in frag.fs["allowWrite"]:
-        if trusted and _within(it.pattern.rstrip("/"), project_dir):
+        if trusted and within(it.pattern.rstrip("/"), project_dir):
             kept.append(it)
         else:
             why = "untrusted project" if not trusted else "outside the project"

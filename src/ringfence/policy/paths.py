@@ -54,6 +54,11 @@ def expand(raw: str, *, home: str, base: str) -> str:
     return p + "/" if trailing and not p.endswith("/") else p
 
 
+def within(path: str, root: str) -> bool:
+    """``path`` is ``root`` or below it (plain string test on normalized absolute paths)."""
+    return path == root or root == "/" or path.startswith(root.rstrip("/") + "/")
+
+
 def static_prefix(pattern: str) -> str:
     """The longest leading directory of ``pattern`` without glob characters."""
     parts = pattern.split("/")

@@ -134,8 +134,8 @@ def inner_spec(plan, policy, *, disable: frozenset[str] = frozenset()) -> dict:
         write_roots = list(plan.write_roots) + ["/tmp", "/var/tmp", "/dev/shm"]
         # A denied path inside a write root is hidden by its mount only: Landlock would have
         # to decompose the write root, and files created in it later could not be read back.
-        hidden = [h for h in plan.hidden
-                  if not any(h == r or h.startswith(r.rstrip("/") + "/") for r in write_roots)]
+        from ringfence.policy.paths import within
+        hidden = [h for h in plan.hidden if not any(within(h, r) for r in write_roots)]
         rules = build_rules(["/"], write_roots, hidden, plan.readable, abi)
     spec["landlock"] = rules.to_spec()
     if "seccomp" in disable:

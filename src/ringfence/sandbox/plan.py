@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from ringfence.errors import PolicyError, SandboxError
 from ringfence.policy.model import Policy
-from ringfence.policy.paths import expand_glob, is_glob
+from ringfence.policy.paths import expand_glob, is_glob, within
 
 PROXY_PORT = 3128
 PRIVATE_TMPFS = ("/tmp", "/var/tmp", "/run")   # empty inside the sandbox (bwrap.py)
@@ -58,10 +58,6 @@ def _real(p: str) -> str:
     return os.path.realpath(p)
 
 
-def _within(p: str, root: str) -> bool:
-    return p == root or root == "/" or p.startswith(root.rstrip("/") + "/")
-
-
 def _expand(items, notes: list[str], what: str) -> list[tuple[str, str]]:
     """(real path, source) for every existing path an item names; globs expanded."""
     out = []
@@ -93,7 +89,7 @@ def _home_reallows(policy: Policy) -> list[str]:
     home = policy.home.rstrip("/")
     keep = set()
     for d in os.environ.get("PATH", "").split(":"):
-        if d and _within(d, home) and d != home:
+        if d and within(d, home) and d != home:
             top = os.path.join(home, d[len(home) + 1:].split("/")[0])
             if os.path.isdir(top):
                 keep.add(_real(top))
@@ -128,7 +124,7 @@ def build_plan(policy: Policy, argv: list[str], *, sandbox_id: str,
         if not found:
             notes.append(f"allowWrite {it.pattern} ({it.source}) does not exist; not mounted")
         for real, src in found:
-            if any(_within(real, d) for d, _ in deny_write):
+            if any(within(real, d) for d, _ in deny_write):
                 notes.append(f"allowWrite {real} ({src}) is inside a denied write path: stays read-only")
                 continue
             write_roots.append((real, src, not src.startswith("agent preset")))
@@ -150,22 +146,22 @@ def build_plan(policy: Policy, argv: list[str], *, sandbox_id: str,
         put(p, "ro", src)
         readable.append(p)
     for p in runtime_paths():
-        if any(_within(p, h) for h, _ in hidden) or any(_within(p, t) for t in PRIVATE_TMPFS):
+        if any(within(p, h) for h, _ in hidden) or any(within(p, t) for t in PRIVATE_TMPFS):
             put(p, "ro", "ringfence's own runtime (Python interpreter and package)")
             readable.append(p)
     own = _real(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))   # the ringfence package
-    if any(_within(own, r) for r, _, _ in write_roots):
+    if any(within(own, r) for r, _, _ in write_roots):
         put(own, "ro", "ringfence's own code cannot be changed from inside (self-tampering)")
 
     # -- protection inside writable roots: protected names and denied writes
     def protect(path: str, why: str, is_dir_name: bool, root: str) -> None:
         if os.path.lexists(path):
             real = _real(path)
-            if any(_within(real, r) for r, _, _ in write_roots):
+            if any(within(real, r) for r, _, _ in write_roots):
                 put(real, "ro", why)
                 # pin each directory between the root and the protected path
                 d = os.path.dirname(real)
-                while _within(d, root) and d != root:
+                while within(d, root) and d != root:
                     put(d, "pin", f"pinned so {os.path.basename(real)} cannot be renamed away")
                     d = os.path.dirname(d)
             return
@@ -175,12 +171,12 @@ def build_plan(policy: Policy, argv: list[str], *, sandbox_id: str,
             d = os.path.dirname(d)
         missing = d
         parent = os.path.dirname(missing)
-        if not any(_within(_real(parent), r) for r, _, _ in write_roots):
+        if not any(within(_real(parent), r) for r, _, _ in write_roots):
             return  # not creatable in the sandbox anyway
         kind = "dir" if (missing != path or is_dir_name) else "file"
         put(os.path.join(_real(parent), os.path.basename(missing)), "stub", why, kind)
         p = _real(parent)
-        while _within(p, root) and p != root:
+        while within(p, root) and p != root:
             put(p, "pin", f"pinned so {os.path.basename(missing)} cannot be renamed away")
             p = os.path.dirname(p)
 
@@ -196,10 +192,10 @@ def build_plan(policy: Policy, argv: list[str], *, sandbox_id: str,
         if is_glob(pat):
             continue  # expanded above; existing matches handled below
         for root, _src, _ in write_roots:
-            if _within(pat, root) and pat != root:
+            if within(pat, root) and pat != root:
                 protect(pat, f"denyWrite {it.pattern} ({it.source})", it.pattern.endswith("/"), root)
     for real, src in deny_write:
-        if any(_within(real, r) for r, _, _ in write_roots):
+        if any(within(real, r) for r, _, _ in write_roots):
             put(real, "ro", f"denyWrite ({src})")
 
     actions = _prune(sorted(acts.values(), key=lambda a: (a.path.count("/"), a.path)))
@@ -207,7 +203,7 @@ def build_plan(policy: Policy, argv: list[str], *, sandbox_id: str,
         sandbox_id=sandbox_id, argv=list(argv), cwd=policy.cwd, actions=actions,
         write_roots=[r for r, _, _ in write_roots], hidden=[h for h, _ in hidden],
         readable=readable + [a.path for a in actions if a.action == "ro"
-                             and not any(_within(a.path, r) for r, _, _ in write_roots)],
+                             and not any(within(a.path, r) for r, _, _ in write_roots)],
         network=network, proxy_dir=proxy_dir, notes=notes,
     )
 
@@ -219,7 +215,7 @@ def _prune(actions: list[PathAction]) -> list[PathAction]:
     for a in actions:
         nearest = None
         for b in out:
-            if b.path != a.path and _within(a.path, b.path) and (nearest is None or len(b.path) > len(nearest.path)):
+            if b.path != a.path and within(a.path, b.path) and (nearest is None or len(b.path) > len(nearest.path)):
                 nearest = b
         if nearest is not None and nearest.action == "hide" and a.action in ("hide", "pin", "stub"):
             continue
