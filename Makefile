@@ -11,10 +11,12 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 #   ripgrep     the floor of bench/scan_speed.py  chromium  renders `verify --html` in tests
 #   nodejs npm  the real Claude Code binary and sandbox-runtime (tests, benches)
 #   iproute2 procps git curl rsync  probes and tests (verify copies secrets with rsync too)
-APT_PKGS   := bubblewrap socat ripgrep chromium nodejs iproute2 procps git curl ca-certificates rsync
+#   gcc libc6-dev  build the compiled inner stage (src/ringfence/sandbox/inner.c)
+APT_PKGS   := bubblewrap socat ripgrep chromium nodejs iproute2 procps git curl ca-certificates rsync gcc libc6-dev
+INNER      := src/ringfence/sandbox/ringfence-inner
 PYTEST_ARGS ?=
 
-.PHONY: all setup system venv test demo bench clean
+.PHONY: all setup system venv inner test demo bench clean
 
 all: test
 
@@ -39,7 +41,14 @@ $(VENV)/.stamp: pyproject.toml
 
 venv: $(VENV)/.stamp
 
-setup: system venv
+# The inner stage, compiled: ~1 ms instead of ~20 for the Python one (inner.py), which
+# ringfence uses when this binary is missing or older than inner.c.
+$(INNER): src/ringfence/sandbox/inner.c
+	$${CC:-cc} -O2 -Wall -Wextra -Werror -o $@ $<
+
+inner: $(INNER)
+
+setup: system venv inner
 
 test: setup
 	@$(VPY) -m compileall -q src
@@ -52,4 +61,4 @@ bench: setup
 	for b in bench/*.py; do $(VPY) $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info
+	rm -rf $(VENV) build src/*.egg-info $(INNER)

@@ -67,14 +67,17 @@ def _serve_origins() -> None:
     sys.stdin.read()
 
 
-def _serve_proxy(path: str, state: str) -> None:
-    """Child: ringfence's proxy on a unix socket, allowing 127.0.0.1 (any port)."""
+def _serve_proxy(port_file: str, state: str) -> None:
+    """Child: ringfence's proxy accepting on a loopback TCP listener, as in production
+    (there the listener lives in the sandbox's network namespace and is handed to the
+    proxy), allowing 127.0.0.1 (any port). The port goes to ``port_file``."""
     from ringfence.policy.model import Item, NetPolicy
     from ringfence.proxy.server import serve_forever
 
-    listen = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listen.bind(path)
-    listen.listen(4096)
+    listen = socket.create_server(("127.0.0.1", 0), backlog=4096)
+    with open(port_file + ".tmp", "w") as f:
+        f.write(str(listen.getsockname()[1]))
+    os.rename(port_file + ".tmp", port_file)
     net = NetPolicy(allowed_domains=(Item("127.0.0.1", "bench"),))
     serve_forever(listen, net, sandbox_id="bench", log_path=os.path.join(state, "net.sqlite3"))
 
@@ -282,12 +285,14 @@ def main(argv: list[str]) -> int:
                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         children.append(origins)
         sink_port, echo_port = map(int, origins.stdout.readline().split())
-        sock_path = os.path.join(tmp, "proxy.sock")
-        proxy = subprocess.Popen([sys.executable, me, "--role", "proxy", sock_path, tmp])
+        port_file = os.path.join(tmp, "proxy.port")
+        proxy = subprocess.Popen([sys.executable, me, "--role", "proxy", port_file, tmp])
         children.append(proxy)
-        while not os.path.exists(sock_path):
+        while not os.path.exists(port_file):
             time.sleep(0.01)
-        routes = [Route("direct"), Route("ringfence", sock_path, pid=proxy.pid)]
+        with open(port_file) as f:
+            proxy_port = int(f.read())
+        routes = [Route("direct"), Route("ringfence", ("127.0.0.1", proxy_port), pid=proxy.pid)]
         srt, srt_ports, srt_version = start_srt()
         if srt is None:
             console.print(f"[yellow]note:[/] sandbox-runtime skipped: {srt_ports}")
@@ -346,8 +351,8 @@ def main(argv: list[str]) -> int:
                           f"{(p99 - d99) * 1e3:.2f}" if via else "-", ok_err,
                           "yes" if r["half"] else "[red]no[/]")
         console.print(table)
-        console.print("times in ms. ringfence: CONNECT through its unix socket (as behind the "
-                      f"sandbox bridge). srt: sandbox-runtime {srt_version or '-'} HTTP proxy, bare "
+        console.print("times in ms. ringfence: CONNECT to its TCP listener (as in the sandbox, "
+                      f"where the proxy accepts on the listener the inner stage hands it). srt: sandbox-runtime {srt_version or '-'} HTTP proxy, bare "
                       "and behind its mux front end (production). socat: a C relay from a unix "
                       "socket to the server with no filtering. CPU s/GiB: the proxy process's own; all "
                       "CPU: client + servers + proxy per GiB, the cost of the route whatever the load.")

@@ -1,12 +1,15 @@
-"""inner.py end to end, without bwrap: `python -I -S inner.py FD` with a real spec.
+"""The inner stage end to end, without bwrap: both implementations, one spec.
 
-The command really runs under the spec's Landlock rules and seccomp filter; the bridge
-really relays to a unix-socket echo server standing in for the host proxy.
+``ringfence-inner`` (inner.c, compiled here from the current source) and ``python -I -S
+inner.py`` are run with real specs: the command really runs under the spec's Landlock
+rules and seccomp filter, the proxy listeners really come through SCM_RIGHTS to a test
+"proxy" that accepts on them, and (as root) the placeholder mounts are really made.
 """
 from __future__ import annotations
 
 import marshal
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -24,6 +27,26 @@ pytestmark = pytest.mark.skipif(inner.landlock_abi() == 0 or os.uname().machine 
 
 PY = sys.executable
 INNER = inner.__file__
+INNER_C = os.path.join(os.path.dirname(INNER), "inner.c")
+
+
+@pytest.fixture(scope="session")
+def compiled_inner(tmp_path_factory) -> str:
+    """inner.c compiled now, so the tests cover the source even if the built binary is stale."""
+    cc = shutil.which(os.environ.get("CC", "cc"))
+    if cc is None:
+        pytest.skip("no C compiler: `make setup` installs gcc")
+    out = str(tmp_path_factory.mktemp("inner") / "ringfence-inner")
+    subprocess.run([cc, "-O2", "-Wall", "-Wextra", "-Werror", "-o", out, INNER_C], check=True)
+    return out
+
+
+@pytest.fixture(params=["c", "py"])
+def impl(request) -> list[str]:
+    """The command line of one inner stage (without its FD argument)."""
+    if request.param == "c":
+        return [request.getfixturevalue("compiled_inner")]
+    return [PY, "-I", "-S", INNER]
 
 
 def make_spec(tmp_path, argv, **over) -> dict:
@@ -33,14 +56,14 @@ def make_spec(tmp_path, argv, **over) -> dict:
         "cwd": str(tmp_path),
         "landlock": build_rules(["/"], [str(tmp_path)], [], [], inner.landlock_abi()).to_spec(),
         "seccomp": compile_filter(SeccompOptions()),
-        "bridge": None,
+        "default_signals": [13, 25],      # SIGPIPE and SIGXFSZ, as the launcher sends
     }
     spec.update(over)
     return spec
 
 
-def start_inner(spec, *, via="memfd", pass_fds=(), **popen) -> subprocess.Popen:
-    data = marshal.dumps(spec) if isinstance(spec, dict) else spec
+def start_inner(impl, spec, *, via="memfd", pass_fds=(), **popen) -> subprocess.Popen:
+    data = inner.pack_spec(spec) if isinstance(spec, dict) else spec
     if via == "memfd":
         fd = os.memfd_create("spec")
         os.write(fd, data)
@@ -49,16 +72,33 @@ def start_inner(spec, *, via="memfd", pass_fds=(), **popen) -> subprocess.Popen:
         os.write(w, data)               # small specs fit in the pipe buffer
         os.close(w)
     try:
-        return subprocess.Popen([PY, "-I", "-S", INNER, str(fd)], pass_fds=(fd, *pass_fds),
+        return subprocess.Popen([*impl, str(fd)], pass_fds=(fd, *pass_fds),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
     finally:
         os.close(fd)
 
 
-def run_inner(spec, *, timeout=60, **kw) -> tuple[int, bytes, bytes]:
-    proc = start_inner(spec, **kw)
+def run_inner(impl, spec, *, timeout=60, **kw) -> tuple[int, bytes, bytes]:
+    proc = start_inner(impl, spec, **kw)
     out, err = proc.communicate(timeout=timeout)
     return proc.returncode, out, err
+
+
+def test_spec_round_trip_and_strictness():
+    spec = make_spec("/t", ["a", "b c"], env={"X": "1=2", "E": ""}, listen=[("127.0.0.1", 3128)], pass_fd=7,
+                     mounts=[(1, "/t/.bashrc"), (3, "/t/.vscode")], go_fd=9, ready_fd=8)
+    back = inner.parse_spec(inner.pack_spec(spec))
+    for key in ("argv", "env", "cwd", "landlock", "seccomp", "listen", "pass_fd", "mounts", "go_fd", "ready_fd"):
+        want = spec[key]
+        if key == "landlock":
+            want = dict(want, rules=[tuple(r) for r in want["rules"]])
+        assert back[key] == want, key
+    data = inner.pack_spec(spec)
+    for bad in (data[:-1], data + b"x", b"RFSPEC1\0" + data[8:]):
+        with pytest.raises(ValueError):
+            inner.parse_spec(bad)
+    with pytest.raises(ValueError):                        # listeners need a descriptor to go out on
+        inner.parse_spec(inner.pack_spec(dict(spec, pass_fd=None)))
 
 
 REPORT = r"""
@@ -76,19 +116,20 @@ sys.stdout.buffer.write(marshal.dumps((sys.argv, environ, os.getcwd(), fds)))
 """
 
 
-def test_argv_env_cwd_exact_and_only_stdio_inherited(tmp_path):
+def test_argv_env_cwd_exact_and_only_stdio_inherited(impl, tmp_path):
     workdir = tmp_path / "w d"
     workdir.mkdir()
     env = {"PATH": "/usr/bin:/bin", "EMPTY": "", "UNICODE": "é ü", "SPACES": "a b  c"}
     leak = os.open("/dev/null", os.O_RDONLY)    # an fd the outer forgot: must not reach the command
     os.set_inheritable(leak, True)
-    port = free_port()
+    proxy = FakeProxy()
     spec = make_spec(tmp_path, [PY, "-I", "-S", "-c", REPORT, "x y", "", "ü"], env=env, cwd=str(workdir),
-                     bridge={"listen": [["127.0.0.1", port]], "unix": str(tmp_path / "none.sock")})
+                     listen=[("127.0.0.1", free_port())], pass_fd=proxy.theirs)
     try:
-        code, out, err = run_inner(spec, pass_fds=(leak,))
+        code, out, err = run_inner(impl, spec, pass_fds=(leak, proxy.theirs))
     finally:
         os.close(leak)
+        proxy.close()
     assert code == 0, err
     argv, environ, cwd, fds = marshal.loads(out)
     assert argv[1:] == ["x y", "", "ü"]
@@ -97,45 +138,45 @@ def test_argv_env_cwd_exact_and_only_stdio_inherited(tmp_path):
     assert fds == [0, 1, 2]                     # not the spec fd, the leak, nor the listeners
 
 
-def test_spec_through_a_pipe_and_path_lookup_in_the_spec_env(tmp_path):
+def test_spec_through_a_pipe_and_path_lookup_in_the_spec_env(impl, tmp_path):
     bindir = tmp_path / "bin"
     bindir.mkdir()
     tool = bindir / "mytool"
     tool.write_text("#!/bin/sh\necho found \"$@\"\n")
     tool.chmod(0o755)
     env = {"PATH": f"/nonexistent:{bindir}:/usr/bin:/bin"}
-    code, out, err = run_inner(make_spec(tmp_path, ["mytool", "a"], env=env), via="pipe")
+    code, out, err = run_inner(impl, make_spec(tmp_path, ["mytool", "a"], env=env), via="pipe")
     assert (code, out) == (0, b"found a\n"), err
     # the host's PATH is not consulted: with none of its own, `sh` is not found
-    code, _, err = run_inner(make_spec(tmp_path, ["sh", "-c", "exit 0"], env={"PATH": "/nonexistent"}))
+    code, _, err = run_inner(impl, make_spec(tmp_path, ["sh", "-c", "exit 0"], env={"PATH": "/nonexistent"}))
     assert code == 127 and b"ringfence: cannot execute sh" in err
 
 
-def test_exit_status_passes_through(tmp_path):
-    assert run_inner(make_spec(tmp_path, ["sh", "-c", "exit 42"]))[0] == 42
-    assert run_inner(make_spec(tmp_path, ["sh", "-c", "exit 0"]))[0] == 0
-    assert run_inner(make_spec(tmp_path, ["sh", "-c", "kill -TERM $$"]))[0] == -15
+def test_exit_status_passes_through(impl, tmp_path):
+    assert run_inner(impl, make_spec(tmp_path, ["sh", "-c", "exit 42"]))[0] == 42
+    assert run_inner(impl, make_spec(tmp_path, ["sh", "-c", "exit 0"]))[0] == 0
+    assert run_inner(impl, make_spec(tmp_path, ["sh", "-c", "kill -TERM $$"]))[0] == -15
 
 
-def test_exec_failures_127_and_126(tmp_path):
-    code, out, err = run_inner(make_spec(tmp_path, ["no-such-command-ringfence"]))
+def test_exec_failures_127_and_126(impl, tmp_path):
+    code, out, err = run_inner(impl, make_spec(tmp_path, ["no-such-command-ringfence"]))
     assert code == 127 and out == b""
     assert err.startswith(b"ringfence: cannot execute no-such-command-ringfence: ")
     plain = tmp_path / "not-executable"
     plain.write_text("echo hi\n")
-    code, _, err = run_inner(make_spec(tmp_path, [str(plain)]))
+    code, _, err = run_inner(impl, make_spec(tmp_path, [str(plain)]))
     assert code == 126 and b"Permission denied" in err
 
 
-def test_sigpipe_is_default_again_in_the_command(tmp_path):
-    code, out, _ = run_inner(make_spec(tmp_path, ["sh", "-c", "yes | head -n 1; echo ${PIPESTATUS:-done}"]))
+def test_sigpipe_is_default_again_in_the_command(impl, tmp_path):
+    code, out, _ = run_inner(impl, make_spec(tmp_path, ["sh", "-c", "yes | head -n 1; echo ${PIPESTATUS:-done}"]))
     assert code == 0 and out.startswith(b"y\n")
-    code, out, _ = run_inner(make_spec(tmp_path, ["sh", "-c", "grep SigIgn /proc/self/status"]))
+    code, out, _ = run_inner(impl, make_spec(tmp_path, ["sh", "-c", "grep SigIgn /proc/self/status"]))
     ignored = int(out.split()[1], 16)
     assert not ignored & (1 << 12) and not ignored & (1 << 24)   # SIGPIPE (13), SIGXFSZ (25)
 
 
-def test_confinement_applies_to_the_command(tmp_path):
+def test_confinement_applies_to_the_command(impl, tmp_path):
     secret = tmp_path / "secret"
     secret.mkdir()
     (secret / "key").write_text("k")
@@ -144,7 +185,7 @@ def test_confinement_applies_to_the_command(tmp_path):
               "try:\n open('key').read(); print('read')\nexcept PermissionError: print('no-read')\n"
               "try:\n socket.socket(socket.AF_UNIX); print('unix')\nexcept PermissionError: print('no-unix')\n"
               "socket.socket(socket.AF_INET); print('inet')\n")
-    code, out, err = run_inner(make_spec(tmp_path, [PY, "-I", "-S", "-c", script], landlock=ll, cwd=str(secret)))
+    code, out, err = run_inner(impl, make_spec(tmp_path, [PY, "-I", "-S", "-c", script], landlock=ll, cwd=str(secret)))
     assert (code, out.split()) == (0, [b"no-read", b"no-unix", b"inet"]), err
 
 
@@ -155,7 +196,7 @@ def test_confinement_applies_to_the_command(tmp_path):
     ({"seccomp": b"\xff\xff\x00\x00\x00\x00\x00\x00"}, b"prctl(PR_SET_SECCOMP) failed"),  # kernel refuses
     ({"cwd": "/nonexistent/dir"}, b"cannot enter the working directory"),
 ])
-def test_setup_failure_exits_3_without_exec(tmp_path, bad, needle):
+def test_setup_failure_exits_3_without_exec(impl, tmp_path, bad, needle):
     marker = tmp_path / "ran"
     spec = make_spec(tmp_path, ["sh", "-c", f"touch {marker}"])
     for key, value in bad.items():
@@ -163,21 +204,24 @@ def test_setup_failure_exits_3_without_exec(tmp_path, bad, needle):
             spec["landlock"] = dict(spec["landlock"], **{key: value})
         else:
             spec[key] = value
-    code, out, err = run_inner(spec)
+    code, out, err = run_inner(impl, spec)
     assert code == 3 and out == b"" and not marker.exists()
     assert err.startswith(b"ringfence: ") and needle in err and b"\n  fix: " in err
 
 
-def test_bad_spec_and_usage_exit_3(tmp_path):
-    code, _, err = run_inner(b"\x00garbage")
+def test_bad_spec_and_usage_exit_3(impl, tmp_path):
+    code, _, err = run_inner(impl, b"\x00garbage")
     assert code == 3 and b"cannot read the sandbox spec" in err
-    code, _, err = run_inner({"argv": ["true"]})
-    assert code == 3 and b"cannot read the sandbox spec" in err
-    proc = subprocess.run([PY, "-I", "-S", INNER], capture_output=True)
+    good = inner.pack_spec(make_spec(tmp_path, ["true"]))
+    assert run_inner(impl, good)[0] == 0                  # the positive control
+    for bad in (good[:-3], good + b"\0", good.replace(b"PATH=", b"=PATH")):
+        code, out, err = run_inner(impl, bad)
+        assert code == 3 and b"cannot read the sandbox spec" in err, bad[-20:]
+    proc = subprocess.run(impl, capture_output=True)
     assert proc.returncode == 3 and b"usage" in proc.stderr
 
 
-# ---------------------------------------------------------------- the bridge
+# ---------------------------------------------------------------- the proxy listeners
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -185,21 +229,35 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class EchoServer:
-    """The stand-in host proxy: a unix socket that echoes everything after the client's EOF."""
+class FakeProxy:
+    """Stands in for ringfence's proxy: receives the listening sockets the inner stage
+    hands over (SCM_RIGHTS) and accepts on them, echoing each connection after its EOF."""
 
-    def __init__(self, path: str):
-        self.path = path
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.bind(path)
-        self.sock.listen(1024)
+    def __init__(self, *, echo: bool = True):
+        self.ours, theirs = socket.socketpair()
+        self.theirs = theirs.detach()
+        os.set_inheritable(self.theirs, True)
+        self.listeners: list[socket.socket] = []
         self.connections = 0
-        threading.Thread(target=self._accept, daemon=True).start()
+        self.got = threading.Event()
+        self.echo = echo
+        threading.Thread(target=self._receive, daemon=True).start()
 
-    def _accept(self):
+    def _receive(self):
+        try:
+            _, fds, _, _ = socket.recv_fds(self.ours, 1, 8)
+        except OSError:
+            return
+        self.listeners = [socket.socket(fileno=fd) for fd in fds]
+        self.got.set()
+        if self.echo:
+            for sock in self.listeners:
+                threading.Thread(target=self._accept, args=(sock,), daemon=True).start()
+
+    def _accept(self, sock):
         while True:
             try:
-                conn, _ = self.sock.accept()
+                conn, _ = sock.accept()
             except OSError:
                 return
             self.connections += 1
@@ -213,18 +271,26 @@ class EchoServer:
                 data += chunk
             conn.sendall(data)                  # only after the half-close came through
 
+    def close(self):
+        try:
+            os.close(self.theirs)
+        except OSError:
+            pass
+
 
 @pytest.fixture
-def echo(tmp_path):
-    server = EchoServer(str(tmp_path / "proxy.sock"))
-    yield server
-    server.sock.close()
+def proxy():
+    p = FakeProxy()
+    yield p
+    p.close()
+    for s in p.listeners:
+        s.close()
+    p.ours.close()
 
 
 CLIENT = r"""
 import socket, sys, time
 host, port, n, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-start = time.monotonic()
 socks = [socket.create_connection((host, port), timeout=60) for _ in range(n)]   # all open at once
 payloads = [bytes([i % 251]) * size + str(i).encode() for i in range(n)]
 for s, p in zip(socks, payloads):
@@ -236,69 +302,86 @@ for s, p in zip(socks, payloads):
     while chunk := s.recv(1 << 16):
         got += chunk
     good += got == p
-print(good, round(time.monotonic() - start, 3))
+print(good)
 """
 
 
-def bridge_spec(tmp_path, argv, unix, listen=None):
+def listen_spec(tmp_path, proxy, argv, listen=None):
     port = free_port()
-    listen = listen or [["127.0.0.1", port], ["::1", port]]
-    return port, make_spec(tmp_path, argv, bridge={"listen": listen, "unix": unix})
+    listen = listen or [("127.0.0.1", port), ("::1", port)]
+    return port, make_spec(tmp_path, argv, listen=listen, pass_fd=proxy.theirs)
 
 
-def test_bridge_relays_both_ways_with_half_close(tmp_path, echo):
-    port, spec = bridge_spec(tmp_path, None, echo.path)
+def test_listeners_reach_the_proxy_both_ways_with_half_close(impl, tmp_path, proxy):
+    port, spec = listen_spec(tmp_path, proxy, None)
     spec["argv"] = [PY, "-I", "-S", "-c", CLIENT, "127.0.0.1", str(port), "1", str(4 << 20)]
-    code, out, err = run_inner(spec)
+    code, out, err = run_inner(impl, spec, pass_fds=(proxy.theirs,))
     assert code == 0, err
-    assert out.split()[0] == b"1" and echo.connections == 1
+    assert out.split() == [b"1"] and proxy.connections == 1
 
 
-def test_bridge_over_ipv6_when_the_host_has_it(tmp_path, echo):
+def test_listeners_over_ipv6_when_the_host_has_it(impl, tmp_path, proxy):
     try:
         with socket.socket(socket.AF_INET6) as s:
             s.bind(("::1", 0))
     except OSError:
-        pytest.skip("no IPv6 loopback here (the bridge then skips ::1)")
-    port, spec = bridge_spec(tmp_path, None, echo.path)
+        pytest.skip("no IPv6 loopback here (the inner stage then skips ::1)")
+    port, spec = listen_spec(tmp_path, proxy, None)
     spec["argv"] = [PY, "-I", "-S", "-c", CLIENT, "::1", str(port), "3", "1000"]
-    code, out, err = run_inner(spec)
-    assert (code, out.split()[0]) == (0, b"3"), err
+    code, out, err = run_inner(impl, spec, pass_fds=(proxy.theirs,))
+    assert (code, out.split()) == (0, [b"3"]), err
 
 
-def test_bridge_500_concurrent_connections(tmp_path, echo):
-    port, spec = bridge_spec(tmp_path, None, echo.path)
+def test_500_concurrent_connections(impl, tmp_path, proxy):
+    port, spec = listen_spec(tmp_path, proxy, None)
     spec["argv"] = [PY, "-I", "-S", "-c", CLIENT, "127.0.0.1", str(port), "500", "2000"]
-    code, out, err = run_inner(spec, timeout=120)
+    code, out, err = run_inner(impl, spec, timeout=120, pass_fds=(proxy.theirs,))
     assert code == 0, err
-    assert out.split()[0] == b"500" and echo.connections == 500
+    assert out.split() == [b"500"] and proxy.connections == 500
 
 
-DEAD = r"""
-import socket, sys, time
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
-start = time.monotonic()
+REFUSED = r"""
+import socket, sys
 try:
-    s.sendall(b"GET / HTTP/1.1\r\n\r\n")
-    print("eof" if s.recv(100) == b"" else "data")
-except ConnectionError:
-    print("reset")
-except TimeoutError:
-    print("hang")
-print(round(time.monotonic() - start, 3))
+    socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
+    print("connected")
+except ConnectionRefusedError:
+    print("refused")
 """
 
 
-def test_dead_proxy_closes_the_connection_at_once(tmp_path):
-    port, spec = bridge_spec(tmp_path, None, str(tmp_path / "no-proxy.sock"))
-    spec["argv"] = [PY, "-I", "-S", "-c", DEAD, str(port)]
-    code, out, err = run_inner(spec)
-    assert code == 0, err
-    outcome, seconds = out.split()
-    assert outcome in (b"eof", b"reset") and float(seconds) < 10
+def test_nothing_listens_once_the_proxy_is_gone(impl, tmp_path):
+    """The proxy holds the only copy of the listeners: when it goes, connections are refused."""
+    gone = FakeProxy(echo=False)
+    port, spec = listen_spec(tmp_path, gone, [PY, "-I", "-S", "-c", "import sys; sys.stdin.readline()\n" + REFUSED])
+    spec["argv"].append(str(port))
+    proc = start_inner(impl, spec, stdin=subprocess.PIPE, pass_fds=(gone.theirs,))
+    try:
+        assert gone.got.wait(30)
+        probe = socket.create_connection(("127.0.0.1", port), timeout=10)   # positive control: it listens
+        probe.close()
+        for s in gone.listeners:                                          # the proxy dies
+            s.close()
+        out, err = proc.communicate(b"go\n", timeout=60)
+    finally:
+        proc.kill()
+        gone.close()
+        gone.ours.close()
+    assert (proc.returncode, out.split()) == (0, [b"refused"]), err
 
 
-def test_ipv6_listen_failure_is_skipped_silently(tmp_path, echo):
+def test_dead_proxy_before_hand_over_exits_3(impl, tmp_path):
+    marker = tmp_path / "ran"
+    ours, theirs = socket.socketpair()
+    ours.close()                                      # nobody to hand the listeners to
+    spec = make_spec(tmp_path, ["sh", "-c", f"touch {marker}"], listen=[("127.0.0.1", free_port())],
+                     pass_fd=theirs.fileno())
+    code, _, err = run_inner(impl, spec, pass_fds=(theirs.fileno(),))
+    theirs.close()
+    assert code == 3 and b"cannot hand the proxy listener" in err and not marker.exists()
+
+
+def test_ipv6_listen_failure_is_skipped_silently(impl, tmp_path, proxy):
     try:
         taken = socket.socket(socket.AF_INET6)
         taken.bind(("::1", 0))
@@ -307,94 +390,86 @@ def test_ipv6_listen_failure_is_skipped_silently(tmp_path, echo):
     with taken:
         taken.listen()
         port = taken.getsockname()[1]
-        _, spec = bridge_spec(tmp_path, None, echo.path, listen=[["127.0.0.1", port], ["::1", port]])
+        _, spec = listen_spec(tmp_path, proxy, None, listen=[("127.0.0.1", port), ("::1", port)])
         spec["argv"] = [PY, "-I", "-S", "-c", CLIENT, "127.0.0.1", str(port), "2", "10"]
-        code, out, err = run_inner(spec)
-    assert (code, out.split()[0], err) == (0, b"2", b"")
+        code, out, err = run_inner(impl, spec, pass_fds=(proxy.theirs,))
+    assert (code, out.split(), err) == (0, [b"2"], b"")
 
 
-def test_listen_failure_on_ipv4_exits_3(tmp_path, echo):
+def test_listen_failure_on_ipv4_exits_3(impl, tmp_path, proxy):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
         marker = tmp_path / "ran"
-        _, spec = bridge_spec(tmp_path, ["sh", "-c", f"touch {marker}"], echo.path,
-                              listen=[["127.0.0.1", port]])
-        code, _, err = run_inner(spec)
+        _, spec = listen_spec(tmp_path, proxy, ["sh", "-c", f"touch {marker}"], listen=[("127.0.0.1", port)])
+        code, _, err = run_inner(impl, spec, pass_fds=(proxy.theirs,))
     assert code == 3 and b"cannot listen on 127.0.0.1" in err and not marker.exists()
 
 
-WAIT = r"""
-import os, sys
-kids = open(f"/proc/self/task/{os.getpid()}/children").read().split()
-print(" ".join(kids), flush=True)
-sys.stdin.readline()
-"""
+# ---------------------------------------------------------------- go, mounts, capabilities
+
+def test_waits_for_go_and_refuses_without_it(impl, tmp_path):
+    marker = tmp_path / "ran"
+    r, w = os.pipe()
+    os.write(w, b"1")
+    os.close(w)
+    spec = make_spec(tmp_path, ["sh", "-c", f"touch {marker}"], go_fd=r)
+    assert run_inner(impl, spec, pass_fds=(r,))[0] == 0 and marker.exists()   # positive control
+    os.close(r)
+    marker.unlink()
+    r, w = os.pipe()
+    os.close(w)                                       # the launcher died: EOF, never "1"
+    code, _, err = run_inner(impl, make_spec(tmp_path, ["sh", "-c", f"touch {marker}"], go_fd=r), pass_fds=(r,))
+    os.close(r)
+    assert code == 3 and b"placeholders were ready" in err and not marker.exists()
 
 
-def test_bridge_holds_no_stdio_is_confined_and_dies_with_the_command(tmp_path, echo):
-    _, spec = bridge_spec(tmp_path, [PY, "-I", "-S", "-c", WAIT], echo.path)
-    proc = start_inner(spec, stdin=subprocess.PIPE)
-    try:
-        line = proc.stdout.readline().split()
-        assert line == [], "the bridge is not a child of the command (a wait(-1) loop must not see it)"
-        bridge = _bridge_of(proc.pid)
-        command_stdio = {os.readlink(f"/proc/{proc.pid}/fd/{fd}") for fd in (0, 1, 2)}
-        bridge_fds = {os.readlink(f"/proc/{bridge}/fd/{fd}") for fd in os.listdir(f"/proc/{bridge}/fd")}
-        assert not bridge_fds & command_stdio
-        rest = bridge_fds - {"/dev/null", "anon_inode:[pidfd]"}   # the pidfd watches the command
-        assert rest and all(f.startswith("socket:") for f in rest)
-        with open(f"/proc/{bridge}/status") as f:
-            status = dict(line.split(":\t", 1) for line in f.read().splitlines() if ":\t" in line)
-        assert status["NoNewPrivs"].strip() == "1"
-        proc.stdin.write(b"\n")
-        proc.stdin.close()
-        assert proc.wait(timeout=30) == 0
-        assert proc.stdout.read() == b""        # EOF: nothing else holds the command's stdout
-    finally:
-        proc.kill()
-        proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and _alive(bridge):
-        time.sleep(0.05)
-    assert not _alive(bridge)
+CAPS = "grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb)' /proc/self/status"
+PROBE = ("for f in stub.file stub.dir/x denied.file; do (echo x >> $f) 2>/dev/null && echo wrote-$f; done; "
+         "cat denied.file 2>/dev/null && echo read-denied; cat stub.file && echo read-stub; "
+         "echo x > other.file && echo wrote-other; " + CAPS)
 
 
-def _bridge_of(command_pid: int) -> int:
-    """The bridge forked by the inner stage that became ``command_pid``: same command line
-    as the inner stage (it never execs), another pid."""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        for name in os.listdir("/proc"):
-            if not name.isdigit() or int(name) == command_pid:
-                continue
-            try:
-                with open(f"/proc/{name}/cmdline", "rb") as f:
-                    argv = f.read().split(b"\0")
-            except OSError:
-                continue
-            if INNER.encode() in argv and _alive(int(name)):
-                return int(name)
-        time.sleep(0.05)
-    raise AssertionError("no bridge process found")
+@pytest.mark.skipif(os.geteuid() != 0, reason="without bwrap, making mounts needs root (ringfence run covers them)")
+def test_mounts_are_made_and_every_capability_is_dropped(impl, tmp_path):
+    (tmp_path / "stub.file").touch()
+    (tmp_path / "stub.dir").mkdir()
+    (tmp_path / "denied.file").write_text("secret\n")
+    (tmp_path / "other.file").touch()
+    spec = make_spec(tmp_path, ["sh", "-c", PROBE],
+                     mounts=[(inner.MOUNT_EMPTY, str(tmp_path / "stub.file")),
+                             (inner.MOUNT_DIR, str(tmp_path / "stub.dir")),
+                             (inner.MOUNT_DENIED, str(tmp_path / "denied.file"))])
+    code, out, err = run_inner(impl, spec)
+    assert code == 0, err
+    lines = out.decode().split("\n")
+    assert "wrote-other" in lines and "read-stub" in lines      # positive controls
+    assert not [x for x in lines if x.startswith("wrote-") and x != "wrote-other"]
+    assert "read-denied" not in lines
+    caps = [x.split()[1] for x in lines if x.startswith("Cap")]
+    assert len(caps) == 5 and set(caps) == {"0000000000000000"}
+    # nothing propagated out: on the host the files are untouched and unmounted
+    assert (tmp_path / "denied.file").read_text() == "secret\n" and (tmp_path / "stub.file").read_text() == ""
+    with open("/proc/self/mountinfo") as f:
+        assert str(tmp_path) not in f.read()
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
+def test_a_symlinked_placeholder_is_refused(impl, tmp_path):
+    (tmp_path / "target").touch()
+    (tmp_path / "stub.file").symlink_to(tmp_path / "target")
+    marker = tmp_path / "ran"
+    spec = make_spec(tmp_path, ["sh", "-c", f"touch {marker}"], mounts=[(inner.MOUNT_EMPTY, str(tmp_path / "stub.file"))])
+    code, _, err = run_inner(impl, spec)
+    assert code == 3 and not marker.exists()
+    if os.geteuid() == 0:
+        assert b"symbolic link" in err
 
 
 # ---------------------------------------------------------------- bytecode
 
 def _load_copy(tmp_path):
     import importlib.util
-    import shutil
     src = tmp_path / "pkg" / "inner.py"
     src.parent.mkdir()
     shutil.copy(INNER, src)
@@ -409,7 +484,7 @@ def test_bytecode_runs_the_same(tmp_path):
     src, _module = _load_copy(tmp_path)
     pyc = py_compile.compile(str(src), cfile=str(tmp_path / "inner.pyc"))
     spec = make_spec(tmp_path, ["sh", "-c", "echo $X; exit 7"], env={"PATH": "/usr/bin:/bin", "X": "from pyc"})
-    data = marshal.dumps(spec)
+    data = inner.pack_spec(spec)
     fd = os.memfd_create("spec")
     os.write(fd, data)
     try:

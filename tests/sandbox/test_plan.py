@@ -7,7 +7,7 @@ import pytest
 
 from ringfence.errors import PolicyError
 from ringfence.policy import load_policy
-from ringfence.sandbox.bwrap import NAMESPACES, bwrap_args
+from ringfence.sandbox.bwrap import INNER_DENIED, INNER_DIR, INNER_EMPTY, NAMESPACES, bwrap_args, inner_mounts
 from ringfence.sandbox.plan import build_plan
 
 
@@ -25,14 +25,15 @@ def world(tmp_path):
 def plan_for(world, **flags):
     home, proj, managed = world
     pol = load_policy(str(proj), home=str(home), managed_dir=str(managed), flags=flags)
-    return build_plan(pol, ["true"], sandbox_id="t", proxy_dir=None, network=False)
+    return build_plan(pol, ["true"], sandbox_id="t", network=False)
 
 
 def test_argv_prefix_is_exact(world):
-    args = bwrap_args(plan_for(world), denied_file="/D", empty_file="/E")
+    args = bwrap_args(plan_for(world))
     assert args[:len(NAMESPACES)] == NAMESPACES
-    assert args[len(NAMESPACES):len(NAMESPACES) + 19] == [
-        "--die-with-parent", "--cap-drop", "ALL", "--clearenv", "--hostname", "ringfence",
+    assert args[len(NAMESPACES):len(NAMESPACES) + 23] == [
+        "--die-with-parent", "--cap-drop", "ALL", "--cap-add", "CAP_SYS_ADMIN", "--cap-add", "CAP_SETPCAP",
+        "--clearenv", "--hostname", "ringfence",
         "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
         "--tmpfs", "/tmp", "--tmpfs", "/var/tmp", "--tmpfs", "/run"]
 
@@ -56,18 +57,22 @@ def test_mounts_shallow_to_deep_and_deny_wins(world):
 
 def test_argv_for_each_action(world):
     home, proj, _ = world
-    args = bwrap_args(plan_for(world), denied_file="/D", empty_file="/E")
+    args = bwrap_args(plan_for(world))
     s = " ".join(args)
     assert f"--perms 0000 --tmpfs {home}/.ssh" in s
-    assert f"--ro-bind /D {home}/.netrc" in s
     assert f"--bind {proj} {proj}" in s
     assert f"--ro-bind {proj}/.git/hooks {proj}/.git/hooks" in s
-    assert f"--ro-bind /E {proj}/.mcp.json" in s
-    assert f"--perms 0555 --tmpfs {proj}/.claude" in s
-    # tmpfs hiding or stubbing is made read-only last
+    # a tmpfs hiding a directory is made read-only last
     tail = args[args.index("--remount-ro"):]
-    assert f"{home}/.ssh" in tail and f"{proj}/.claude" in tail
+    assert f"{home}/.ssh" in tail
     assert args[-2:] == ["--chdir", str(proj)]
+    # the file-sized actions are the inner stage's, in plan order, and bwrap does none of them
+    mounts = inner_mounts(plan_for(world))
+    assert (INNER_DENIED, f"{home}/.netrc") in mounts
+    assert (INNER_EMPTY, f"{proj}/.mcp.json") in mounts
+    assert (INNER_DIR, f"{proj}/.claude") in mounts
+    assert all(p not in args for _, p in mounts)
+    assert inner_mounts(plan_for(world), frozenset({"mounts"})) == []
 
 
 def test_allow_read_inside_deny_and_nested_hides(world):
@@ -79,7 +84,7 @@ def test_allow_read_inside_deny_and_nested_hides(world):
     assert acts[str(home / ".ssh")] == "hide"
     assert acts[str(home / ".ssh" / "known_hosts")] == "ro"
     assert str(home / ".ssh" / "id_rsa") not in acts       # already hidden by its parent
-    args = bwrap_args(plan, denied_file="/D", empty_file="/E")
+    args = bwrap_args(plan)
     assert f"--perms 0755 --tmpfs {home}/.ssh" in " ".join(args)  # traversable to reach the re-allowed file
 
 
@@ -102,7 +107,7 @@ def test_refuses_to_make_home_or_root_writable(world):
 
 def test_diagnostic_disable_is_only_an_argument(world):
     plan = plan_for(world)
-    args = bwrap_args(plan, denied_file="/D", empty_file="/E", disable=frozenset({"netns", "pidns"}))
+    args = bwrap_args(plan, disable=frozenset({"netns", "pidns"}))
     assert "--unshare-net" not in args and "--unshare-pid" not in args
-    assert "--unshare-net" in bwrap_args(plan, denied_file="/D", empty_file="/E")
+    assert "--unshare-net" in bwrap_args(plan)
     assert os.path.basename(__file__)  # the CLI has no such option: see test_run.test_unknown_flag...

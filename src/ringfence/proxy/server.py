@@ -137,13 +137,13 @@ class _Pipes:
 
 
 class ProxyServer:
-    """Serves ``listen_sock`` (unix or TCP, already listening) until :meth:`stop`."""
+    """Serves ``listen`` (one or more unix or TCP sockets, already listening) until :meth:`stop`."""
 
-    def __init__(self, listen_sock: socket.socket, rules: NetRules, *, sandbox_id: str,
+    def __init__(self, listen: socket.socket | list[socket.socket], rules: NetRules, *, sandbox_id: str,
                  log: DecisionLog | None = None, notice_stream: TextIO | None = sys.stderr,
                  limits: Limits = Limits()):
         self.rules, self.sandbox_id, self.limits = rules, sandbox_id, limits
-        self._listen = listen_sock
+        self._listen = list(listen) if isinstance(listen, (list, tuple)) else [listen]
         self._log = log
         self._notice = notice_stream
         self._noticed: set[object] = set()
@@ -160,35 +160,38 @@ class ProxyServer:
         return len(self._pipes)
 
     async def serve(self) -> None:
-        loop = asyncio.get_running_loop()
         self._serving = asyncio.current_task()
-        self._listen.setblocking(False)
         try:
-            while True:
-                try:
-                    sock, addr = await loop.sock_accept(self._listen)
-                except OSError as e:
-                    if e.errno not in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
-                        raise
-                    self._say_once(("accept",), f"ringfence: proxy cannot accept: {e.strerror}; "
-                                   "retrying (fix: raise the open-file limit)")
-                    await asyncio.sleep(0.1)
-                    continue
-                client = f"{addr[0]}:{addr[1]}" if isinstance(addr, tuple) else "unix"
-                if len(self._tasks) >= self.limits.max_connections:
-                    sock.close()
-                    flow = _Flow(client, "-", error=f"connection limit "
-                                 f"({self.limits.max_connections}) reached; closed")
-                    self._finish(flow)
-                    continue
-                task = loop.create_task(self._handle(sock, client))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+            await asyncio.gather(*(self._accept_loop(sock) for sock in self._listen))
         finally:
             for task in list(self._tasks):
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
             self._pipes.close()
+
+    async def _accept_loop(self, listen: socket.socket) -> None:
+        loop = asyncio.get_running_loop()
+        listen.setblocking(False)
+        while True:
+            try:
+                sock, addr = await loop.sock_accept(listen)
+            except OSError as e:
+                if e.errno not in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    raise
+                self._say_once(("accept",), f"ringfence: proxy cannot accept: {e.strerror}; "
+                               "retrying (fix: raise the open-file limit)")
+                await asyncio.sleep(0.1)
+                continue
+            client = f"{addr[0]}:{addr[1]}" if isinstance(addr, tuple) else "unix"
+            if len(self._tasks) >= self.limits.max_connections:
+                sock.close()
+                flow = _Flow(client, "-", error=f"connection limit "
+                             f"({self.limits.max_connections}) reached; closed")
+                self._finish(flow)
+                continue
+            task = loop.create_task(self._handle(sock, client))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     def stop(self) -> None:
         """Stop accepting and close every connection (call on the server's loop)."""
@@ -724,7 +727,7 @@ def _shutdown(sock: socket.socket) -> None:
 
 # ---------------------------------------------------------------------- process entry
 
-def serve_forever(listen_sock: socket.socket, net_policy, *, sandbox_id: str,
+def serve_forever(listen: socket.socket | list[socket.socket], net_policy, *, sandbox_id: str,
                   log_path: str | None, notice_stream: TextIO = sys.stderr,
                   limits: Limits = Limits(), parent_pid: int | None = None) -> None:
     """Run the proxy in this (forked) process until SIGTERM or the parent dies.
@@ -741,15 +744,16 @@ def serve_forever(listen_sock: socket.socket, net_policy, *, sandbox_id: str,
     rules = NetRules.from_policy(net_policy, local_addresses(notice_stream))
     log = DecisionLog(log_path or default_path(), warn=notice_stream)
     try:
-        asyncio.run(_serve_main(listen_sock, rules, sandbox_id, log, notice_stream, limits, parent))
+        asyncio.run(_serve_main(listen, rules, sandbox_id, log, notice_stream, limits, parent))
     finally:
         log.close()
-        listen_sock.close()
+        for sock in listen if isinstance(listen, (list, tuple)) else [listen]:
+            sock.close()
 
 
-async def _serve_main(listen_sock, rules, sandbox_id, log, notice_stream, limits, parent) -> None:
+async def _serve_main(listen, rules, sandbox_id, log, notice_stream, limits, parent) -> None:
     loop = asyncio.get_running_loop()
-    server = ProxyServer(listen_sock, rules, sandbox_id=sandbox_id, log=log,
+    server = ProxyServer(listen, rules, sandbox_id=sandbox_id, log=log,
                          notice_stream=notice_stream, limits=limits)
     # SIGTERM only: Ctrl-C in the terminal reaches the whole process group, and it is
     # meant for the agent (interrupt a turn), not for its network.

@@ -19,8 +19,7 @@ import sys
 
 from ringfence.policy.cache import cache_root, code_facts, config_facts, facts_valid, fingerprint, read_entry, write_entry
 
-VERSION = 3
-RUN_DIR = "@@RINGFENCE_RUN_DIR@@"
+VERSION = 4
 INFO_FD = "@@RINGFENCE_INFO_FD@@"
 KEY_ENV = ("HOME", "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR", "CLAUDE_CONFIG_DIR", "PATH")
 
@@ -98,10 +97,8 @@ def compile_run(policy, argv: list[str], *, network: bool = True,
     from ringfence.policy.defaults import SECRET_PATTERNS
     from ringfence.sandbox.bwrap import bwrap_args
     from ringfence.sandbox.plan import build_plan, env_recipe
-    plan = build_plan(policy, argv, sandbox_id="", proxy_dir=RUN_DIR if network else None, network=network)
-    base = runtime_base_path()
-    args = bwrap_args(plan, denied_file=os.path.join(base, "denied"), empty_file=os.path.join(base, "empty"),
-                      info_fd=INFO_FD, disable=disable)
+    plan = build_plan(policy, argv, sandbox_id="", network=network)
+    args = bwrap_args(plan, info_fd=INFO_FD, disable=disable)
     spec = inner_spec(plan, policy, disable=disable)
     recipe = env_recipe(policy, network=network)
     recipe["secret_patterns"] = list(SECRET_PATTERNS)
@@ -120,9 +117,11 @@ def inner_spec(plan, policy, *, disable: frozenset[str] = frozenset()) -> dict:
     layer for its permissive form: Landlock granting everything, a seccomp program that
     allows every call. The inner stage itself always applies both."""
     from ringfence.sandbox.landlock import build_rules, landlock_abi
-    from ringfence.sandbox.plan import INNER_SOCK_DIR, PROXY_PORT
+    from ringfence.sandbox.bwrap import inner_mounts
+    from ringfence.sandbox.plan import PROXY_PORT
     from ringfence.sandbox.seccomp import SeccompOptions, compile_filter
-    spec: dict = {"argv": plan.argv, "env": {}, "cwd": plan.cwd, "bridge": None}
+    spec: dict = {"argv": plan.argv, "env": {}, "cwd": plan.cwd, "listen": [],
+                  "mounts": inner_mounts(plan, disable)}
     abi = landlock_abi()
     if abi < 1:
         from ringfence.errors import SandboxError
@@ -144,16 +143,8 @@ def inner_spec(plan, policy, *, disable: frozenset[str] = frozenset()) -> dict:
     else:
         spec["seccomp"] = compile_filter(SeccompOptions(block_socketpair=policy.sandbox.block_socketpair))
     if plan.network:
-        spec["bridge"] = {"listen": [["127.0.0.1", PROXY_PORT], ["::1", PROXY_PORT]],
-                          "unix": f"{INNER_SOCK_DIR}/proxy.sock"}
+        spec["listen"] = [("127.0.0.1", PROXY_PORT), ("::1", PROXY_PORT)]
     return spec
-
-
-def runtime_base_path() -> str:
-    xdg = os.environ.get("XDG_RUNTIME_DIR")
-    if xdg and os.path.isdir(xdg):
-        return os.path.join(xdg, "ringfence")
-    return f"/tmp/ringfence-{os.getuid()}"
 
 
 def collect_facts(policy, plan, spec) -> list:

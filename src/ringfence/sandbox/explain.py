@@ -11,8 +11,7 @@ def describe(policy, argv: list[str], *, network: bool) -> dict:
     from ringfence.sandbox.compiled import build_env
     from ringfence.sandbox.plan import build_plan, env_recipe
     from ringfence.sandbox.seccomp import SeccompOptions, describe as seccomp_describe
-    plan = build_plan(policy, argv, sandbox_id="explain",
-                      proxy_dir="/run/user/ringfence" if network else None, network=network)
+    plan = build_plan(policy, argv, sandbox_id="explain", network=network)
     return {
         "profile": {"value": policy.profile.value, "source": policy.profile.source},
         "command": argv,

@@ -1,37 +1,40 @@
 """The inner stage of `ringfence run`: the last code that runs before the command.
 
-bwrap starts ``<python> -I -S inner.py FD``. FD holds a ``marshal``-serialized dict, the
-*inner spec*, computed by the outer ringfence process:
+bwrap starts the inner stage with one argument, FD: a descriptor holding the *spec* the
+outer ringfence process computed. Two implementations read it and do exactly the same:
+``ringfence-inner`` (compiled from inner.c by `make`; about 1 ms) and this file (run as
+``<python> -I -S``, stdlib only; the portable reference, used when the compiled one is
+missing or older than inner.c). The spec format, all integers little-endian:
 
-  argv      list[str]   the command (PATH lookup uses the spec env's PATH, like execvpe)
-  env       dict        the command's complete environment
-  cwd       str         its working directory
-  landlock  dict        {"abi_min": int, "handled": int, "rules": [(path, access), ...]}
-  seccomp   bytes       a compiled classic-BPF program (seccomp.py)
-  bridge    None | {"listen": [[host, port], ...], "unix": path of the host proxy's socket}
+  magic      b"RFSPEC2\0"
+  argv       u32 count, then strings (u32 length + bytes, no NUL)
+  env        u32 count, then "NAME=value" strings: the command's complete environment
+  cwd        string
+  landlock   u32 abi_min, u64 handled rights, u32 count, then (string path, u64 rights)
+  seccomp    u32 length + a compiled classic-BPF program (seccomp.py)
+  ready_fd   u32 (0xFFFFFFFF: none): gets "1" once every layer is in place
+  signals    u32 count, u32 each: set back to their default before exec
+  listen     u32 count, then (string host, u32 port): the proxy's addresses inside
+  pass_fd    u32 (0xFFFFFFFF: none): a unix socket to ringfence's proxy
+  mounts     u32 count, then (u32 kind, string path): 1 an empty read-only file, 2 an
+             unreadable file, 3 an empty read-only directory over path (bwrap.py)
+  go_fd      u32 (0xFFFFFFFF: none): wait for "1" before mounting (placeholders ready)
 
-Order: read and close FD -> listen and fork the bridge -> no_new_privs -> Landlock ->
-seccomp -> chdir -> close every fd above 2 -> execve. Anything that cannot be set up
-ends with ``ringfence: <cause>`` and a fix line on stderr and exit status 3, and the
-command is never executed: there is no fallback to less protection. An exec failure
-exits 127 (not found) or 126 (anything else).
+Order: read and close FD -> wait for go_fd, then make the mounts in a mount namespace
+of our own (bwrap keeps CAP_SYS_ADMIN for this only) -> drop every capability, bounding
+set included, and check none is left -> listen on the proxy addresses in the sandbox's network
+namespace and hand the listening sockets to ringfence's proxy over pass_fd (SCM_RIGHTS;
+the proxy accepts on them from the host side, so no relay runs in the sandbox and a
+dead proxy means refused connections) -> no_new_privs -> Landlock -> seccomp -> chdir
+-> ready -> close every fd above 2 -> execve. Anything that cannot be set up ends with
+``ringfence: <cause>`` and a fix line on stderr and exit status 3, and the command is
+never executed: there is no fallback to less protection. An exec failure exits 127
+(not found) or 126 (anything else).
 
-The bridge is the sandbox's only way out (bwrap unshares the network): a forked process
-that accepts TCP on the listen addresses and relays each connection, both ways with
-half-close, to a fresh connection to the host proxy's unix socket (bind-mounted in).
-It uses one thread per direction: no fork per connection, and ``os.splice`` moves the
-bytes inside the kernel with the GIL released, so hundreds of connections and full
-throughput cost little. It is non-dumpable, holds none of the command's fds, confines
-itself with a Landlock ruleset that grants nothing, is not the command's child (it is
-reparented to the sandbox's pid 1), exits when the command exits (pidfd) and never execs. A proxy that cannot be reached means the TCP
-connection is closed at once: no network, never another route.
-
-This file is a self-contained script: stdlib only, never the ringfence package (there
-is no site-packages under -I -S), and it imports little because it runs on every
-`ringfence run` (ctypes only where a syscall is made). The outer imports it as
-``ringfence.sandbox.inner`` for its constants and ``landlock_abi()``.
+This file imports little because it may run on every `ringfence run` (ctypes only where
+a syscall is made). The outer imports it as ``ringfence.sandbox.inner`` for its
+constants, ``pack_spec`` and ``landlock_abi()``.
 """
-import marshal
 import os
 import stat
 import sys
@@ -73,10 +76,21 @@ ACCESS_FS_FILE = (ACCESS_FS_EXECUTE | ACCESS_FS_WRITE_FILE | ACCESS_FS_READ_FILE
 _FS_RIGHTS_BY_ABI = ((1, (1 << 13) - 1), (2, ACCESS_FS_REFER), (3, ACCESS_FS_TRUNCATE),
                      (5, ACCESS_FS_IOCTL_DEV))
 
-PR_SET_PDEATHSIG = 1
-PR_SET_DUMPABLE = 4
 PR_SET_SECCOMP = 22
 PR_SET_NO_NEW_PRIVS = 38
+PR_CAPBSET_READ = 23
+PR_CAPBSET_DROP = 24
+PR_CAP_AMBIENT = 47
+PR_CAP_AMBIENT_CLEAR_ALL = 4
+LINUX_CAPABILITY_VERSION_3 = 0x20080522
+SYS_CAPSET_CAPGET = {"x86_64": (126, 125), "aarch64": (91, 90)}
+CLONE_NEWNS = 0x00020000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND = 1, 2, 4, 8, 32, 4096
+MS_REC, MS_SLAVE = 16384, 1 << 19
+MOUNT_EMPTY, MOUNT_DENIED, MOUNT_DIR = 1, 2, 3   # bwrap.inner_mounts kinds
+SCRATCH = "/tmp"                                 # briefly covered by the mounts' sources
+MNT_DETACH = 2
+DOCTOR = "run `ringfence doctor` and report this with its output"
 SECCOMP_MODE_FILTER = 2
 BPF_MAXINSNS = 4096
 
@@ -86,7 +100,7 @@ EXIT_NOT_FOUND = 127
 
 MAX_SPEC_BYTES = 64 << 20
 LISTEN_BACKLOG = 4096
-RELAY_CHUNK = 1 << 16
+SPEC_MAGIC = b"RFSPEC2\0"
 
 
 class InnerError(Exception):
@@ -255,10 +269,115 @@ def apply_seccomp(program: bytes) -> None:
     _prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, api.ctypes.byref(prog), what="PR_SET_SECCOMP")
 
 
-# ---------------------------------------------------------------- proxy bridge
+# ---------------------------------------------------------------- mounts, capabilities
+
+def _open_target(path: str) -> int:
+    """An O_PATH fd of a mount target; its last component must not be a symlink."""
+    try:
+        fd = os.open(path, os.O_PATH | os.O_CLOEXEC | os.O_NOFOLLOW)
+    except OSError as e:
+        raise InnerError(f"cannot open the mount point {path}: {e.strerror}",
+                         fix="the placeholder changed while the sandbox started; run again") from None
+    if stat.S_ISLNK(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise InnerError(f"cannot mount at {path}: it is a symbolic link",
+                         fix="the placeholder changed while the sandbox started; run again")
+    return fd
+
+
+def _mount(source, target, fstype, flags: int, data, *, what: str, path: str) -> None:
+    """mount(2); ``source``/``target`` are paths or O_PATH fds (used as /proc/self/fd/N)."""
+    api = _Api.get()
+
+    def arg(x):
+        if isinstance(x, int):
+            return f"/proc/self/fd/{x}".encode()
+        return None if x is None else x.encode("utf-8", "surrogateescape")
+
+    if api.libc.mount(arg(source), arg(target), arg(fstype), api.ctypes.c_ulong(flags), arg(data)) != 0:
+        raise InnerError(f"cannot {what} at {path}: {os.strerror(api.ctypes.get_errno())}", fix=DOCTOR)
+
+
+def make_mounts(mounts, go_fd) -> None:
+    """The file-sized mounts (bwrap.inner_mounts), in a mount namespace of our own.
+
+    Waits for the launcher's "1" on go_fd (it creates the host placeholders while bwrap
+    starts). Every mount point is opened first (O_PATH, no symlink); the sources are made
+    on a tmpfs mounted over /tmp for the moment, made read-only before any bind (so
+    nothing bound from it can ever be written) and unmounted again at the end: nothing
+    is created on any real filesystem.
+    """
+    if go_fd is not None:
+        try:
+            ok = os.read(go_fd, 1) == b"1"
+        except OSError:
+            ok = False
+        os.close(go_fd)
+        if not ok:
+            raise InnerError("ringfence stopped before the sandbox's placeholders were ready",
+                             fix="run the command again")
+    if not mounts:
+        return
+    api = _Api.get()
+    if api.libc.unshare(CLONE_NEWNS) != 0:
+        raise InnerError(f"cannot create the inner mount namespace: {os.strerror(api.ctypes.get_errno())}",
+                         fix="bubblewrap must keep CAP_SYS_ADMIN for the inner stage; run `ringfence doctor`")
+    # Nothing mounted here may propagate out, whatever namespace we were started in.
+    _mount(None, "/", None, MS_REC | MS_SLAVE, None, what="make the inner mount namespace a slave", path="/")
+    targets = [_open_target(path) for _, path in mounts]
+    quiet = MS_NOSUID | MS_NODEV | MS_NOEXEC
+    _mount("tmpfs", SCRATCH, "tmpfs", quiet, "mode=0700,size=16k", what="mount a scratch tmpfs", path=SCRATCH)
+    sources = {}
+    for kind, name, mode in ((MOUNT_EMPTY, "empty", 0o444), (MOUNT_DENIED, "denied", 0o000)):
+        fd = os.open(f"{SCRATCH}/{name}", os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_CLOEXEC, mode)
+        os.fchmod(fd, mode)
+        os.close(fd)
+        sources[kind] = os.open(f"{SCRATCH}/{name}", os.O_PATH | os.O_CLOEXEC)
+    _mount(None, SCRATCH, None, MS_REMOUNT | MS_RDONLY | quiet, None, what="make the scratch tmpfs read-only",
+           path=SCRATCH)
+    for (kind, path), fd in zip(mounts, targets):
+        if kind == MOUNT_DIR:
+            _mount("tmpfs", fd, "tmpfs", MS_RDONLY | quiet, "mode=0555,size=4k", what="mount a placeholder", path=path)
+        elif kind in sources:
+            _mount(sources[kind], fd, None, MS_BIND, None, what="bind a placeholder", path=path)
+        else:
+            raise InnerError(f"unknown mount kind {kind} for {path}", fix="this is a bug in ringfence; please report it")
+        os.close(fd)
+    if api.libc.umount2(SCRATCH.encode(), MNT_DETACH) != 0:
+        raise InnerError(f"cannot unmount the scratch tmpfs: {os.strerror(api.ctypes.get_errno())}", fix=DOCTOR)
+    for fd in sources.values():
+        os.close(fd)
+
+
+def drop_capabilities() -> None:
+    """Empty every capability set (bounding and ambient included), then check it."""
+    api = _Api.get()
+    libc, ctypes = api.libc, api.ctypes
+    libc.prctl(PR_CAP_AMBIENT, ctypes.c_ulong(PR_CAP_AMBIENT_CLEAR_ALL), ctypes.c_ulong(0),
+               ctypes.c_ulong(0), ctypes.c_ulong(0))
+    for cap in range(64):
+        held = libc.prctl(PR_CAPBSET_READ, ctypes.c_ulong(cap), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
+        if held < 0:
+            break                        # past the kernel's last capability
+        if held:
+            _prctl(PR_CAPBSET_DROP, cap, what=f"PR_CAPBSET_DROP {cap}")
+    nr_capset, nr_capget = SYS_CAPSET_CAPGET[os.uname().machine]
+    header = (ctypes.c_uint32 * 2)(LINUX_CAPABILITY_VERSION_3, 0)
+    data = (ctypes.c_uint32 * 6)()
+    try:
+        _syscall(nr_capset, header, data)
+        _syscall(nr_capget, header, data)
+    except OSError as e:
+        raise InnerError(f"cannot drop the sandbox's capabilities: {e.strerror}", fix=DOCTOR) from None
+    if any(data) or any(libc.prctl(PR_CAPBSET_READ, ctypes.c_ulong(c), ctypes.c_ulong(0), ctypes.c_ulong(0),
+                                   ctypes.c_ulong(0)) == 1 for c in range(64)):
+        raise InnerError("a capability is still held after dropping them all", fix=DOCTOR)
+
+
+# ---------------------------------------------------------------- the proxy listener
 
 def open_listeners(listen) -> list:
-    """Listen on each (host, port) now, so the command never waits for readiness.
+    """Listen on each (host, port) in the sandbox's network namespace, now.
 
     An IPv6 address that cannot be used (no IPv6 in this sandbox) is skipped; an IPv4
     one is an InnerError.
@@ -282,193 +401,153 @@ def open_listeners(listen) -> list:
                 continue
             for s in listeners:
                 s.close()
-            raise InnerError(f"cannot listen on {host}:{port} for the proxy bridge: {e.strerror}",
+            raise InnerError(f"cannot listen on {host}:{port} for the proxy: {e.strerror}",
                              fix="something else in the sandbox holds that port; report this") from None
         listeners.append(sock)
     if not listeners:
-        raise InnerError("the proxy bridge could not listen on any of its addresses",
-                         fix="give the bridge an IPv4 address such as 127.0.0.1")
+        raise InnerError("the proxy could not listen on any of its addresses",
+                         fix="give the proxy an IPv4 address such as 127.0.0.1")
     return listeners
 
 
-def start_bridge(listeners: list, unix_path: str) -> int:
-    """Fork the bridge process and return the pid of the (already reaped) intermediate.
+def hand_over(listeners: list, pass_fd: int) -> None:
+    """Send the listening sockets to ringfence's proxy (SCM_RIGHTS), then close ours.
 
-    The bridge is a grandchild: it is reparented to the sandbox's pid 1, so the command
-    never sees it as a child (a ``wait(-1)`` loop in the command is not held up by it).
-    It exits when the command exits (it watches a pidfd of the command), and the pid
-    namespace takes it down with everything else when the sandbox ends.
+    The proxy, on the host side, accepts on them directly: it is then the only holder of
+    the sandbox's way out, so when it dies every connection is refused.
     """
-    # Load ctypes and resource before the fork, once: the child then has little to do
-    # while the command starts on the same CPUs.
-    import resource  # noqa: F401
-    import select  # noqa: F401
-    _Api.get()
+    import _socket
+    fds = [s.fileno() for s in listeners]
+    carrier = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM, fileno=pass_fd)
     try:
-        pidfd = os.pidfd_open(os.getpid())
-        pid = os.fork()
+        data = b"".join(fd.to_bytes(4, sys.byteorder) for fd in fds)
+        carrier.sendmsg([b"L"], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, data)])
     except OSError as e:
-        raise InnerError(f"cannot start the proxy bridge: {e.strerror}",
-                         fix="the sandbox may have hit a process limit; run `ringfence doctor`") from None
-    if pid == 0:
-        try:
-            if os.fork() != 0:
-                os._exit(0)
-            _bridge_main(listeners, unix_path, pidfd)
-        except InnerError as e:
-            _say(f"ringfence: proxy bridge: {e.cause}; the sandbox has no network\n")
-        except OSError:
-            pass
-        finally:
-            os._exit(1)
-    os.close(pidfd)
-    os.waitpid(pid, 0)
-    return pid
-
-
-def _watch_command(pidfd: int) -> None:
-    """Exit the bridge as soon as the command has exited."""
-    import select
-    try:
-        select.select([pidfd], [], [])
+        raise InnerError(f"cannot hand the proxy listener to ringfence's proxy: {e.strerror}",
+                         fix="the proxy process is gone; run the command again") from None
     finally:
-        os._exit(0)
-
-
-def _bridge_main(listeners: list, unix_path: str, pidfd: int) -> None:
-    import _socket  # noqa: F401  (everything the relay uses is loaded before Landlock)
-    import _thread
-    import errno  # noqa: F401
-    import resource
-    import time  # noqa: F401
-    _prctl(PR_SET_DUMPABLE, 0, what="PR_SET_DUMPABLE")    # no ptrace, no /proc/<pid>/mem or fd
-    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    try:                                 # 500 connections need about 3000 fds
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    except (OSError, ValueError):
-        pass
-    null = os.open("/dev/null", os.O_RDWR)
-    # Confine the bridge itself: every filesystem right handled, none granted. It only
-    # needs connect() to the proxy socket, which Landlock's filesystem rights leave alone.
-    abi = landlock_abi()
-    if abi:
-        no_new_privs()
-        restrict_landlock(handled_access_fs(abi), ())
-    for fd in (0, 1, 2):                 # never hold the command's stdio
-        os.dup2(null, fd)
-    close_fds(keep=[s.fileno() for s in listeners] + [pidfd])
-    _thread.stack_size(256 << 10)
-    _thread.start_new_thread(_watch_command, (pidfd,))
-    for sock in listeners[1:]:
-        _thread.start_new_thread(_accept_loop, (sock, unix_path))
-    _accept_loop(listeners[0], unix_path)
-
-
-def _accept_loop(listener, unix_path: str) -> None:
-    import _thread
-    import errno
-    import time
-    while True:
-        try:
-            fd, _ = listener._accept()
-        except OSError as e:
-            if e.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
-                time.sleep(0.05)         # out of fds or memory: let connections finish
-            elif e.errno != errno.ECONNABORTED:
-                raise
-            continue
-        try:
-            _thread.start_new_thread(_serve, (fd, unix_path))
-        except RuntimeError:
-            os.close(fd)
-
-
-def _serve(fd: int, unix_path: str) -> None:
-    """Relay one accepted TCP connection to a fresh connection to the proxy socket."""
-    import _socket
-    import _thread
-    tcp = _socket.socket(fileno=fd)
-    try:
-        proxy = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
-    except OSError:
-        tcp.close()
-        return
-    try:
-        proxy.connect(unix_path)
-    except OSError:                      # proxy gone: no network, never another route
-        proxy.close()
-        tcp.close()
-        return
-    pending = [2]
-    lock = _thread.allocate_lock()
-
-    def one_way(src, dst):
-        _relay(src, dst)
-        with lock:
-            pending[0] -= 1
-            last = pending[0] == 0
-        if last:
-            tcp.close()
-            proxy.close()
-
-    try:
-        _thread.start_new_thread(one_way, (proxy, tcp))
-    except RuntimeError:
-        tcp.close()
-        proxy.close()
-        return
-    one_way(tcp, proxy)
-
-
-def _relay(src, dst) -> None:
-    """Copy src to dst until EOF, then half-close dst; an error ends both directions."""
-    import _socket
-    try:
-        if not _relay_splice(src.fileno(), dst.fileno()):
-            while True:
-                data = src.recv(RELAY_CHUNK)
-                if not data:
-                    break
-                dst.sendall(data)
-        dst.shutdown(_socket.SHUT_WR)
-    except OSError:
-        for sock in (src, dst):
-            try:
-                sock.shutdown(_socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-
-def _relay_splice(src: int, dst: int) -> bool:
-    """Move bytes src -> pipe -> dst in the kernel; False when splice cannot be used here."""
-    import errno
-    try:
-        r, w = os.pipe()
-    except OSError:
-        return False
-    try:
-        first = True
-        while True:
-            try:
-                n = os.splice(src, w, RELAY_CHUNK, flags=os.SPLICE_F_MOVE)
-            except OSError as e:
-                if first and e.errno == errno.EINVAL:
-                    return False
-                raise
-            first = False
-            if n == 0:
-                return True
-            while n:
-                n -= os.splice(r, dst, n, flags=os.SPLICE_F_MOVE)
-    finally:
-        os.close(r)
-        os.close(w)
+        carrier.close()
+        for s in listeners:
+            s.close()
 
 
 # ---------------------------------------------------------------- the spec, fds, exec
 
+# ---------------------------------------------------------------- the spec format
+
+def pack_spec(spec: dict) -> bytes:
+    """The spec dict -> the bytes both inner stages read (see the module docstring)."""
+    out = [SPEC_MAGIC]
+
+    def u32(n: int) -> None:
+        out.append(n.to_bytes(4, "little"))
+
+    def fd(n) -> None:
+        u32(0xFFFFFFFF if n is None else n)
+
+    def blob(b: bytes) -> None:
+        u32(len(b))
+        out.append(b)
+
+    def text(s: str) -> None:
+        blob(s.encode("utf-8", "surrogateescape"))
+
+    def texts(xs) -> None:
+        u32(len(xs))
+        for x in xs:
+            text(x)
+
+    ll = spec["landlock"]
+    texts(spec["argv"])
+    texts([f"{k}={v}" for k, v in spec["env"].items()])
+    text(spec["cwd"])
+    u32(ll["abi_min"])
+    out.append(ll["handled"].to_bytes(8, "little"))
+    u32(len(ll["rules"]))
+    for path, access in ll["rules"]:
+        text(path)
+        out.append(access.to_bytes(8, "little"))
+    blob(spec["seccomp"])
+    fd(spec.get("ready_fd"))
+    signals = spec.get("default_signals", ())
+    u32(len(signals))
+    for signum in signals:
+        u32(signum)
+    listen = spec.get("listen") or ()
+    u32(len(listen))
+    for host, port in listen:
+        text(host)
+        u32(port)
+    fd(spec.get("pass_fd"))
+    mounts = spec.get("mounts") or ()
+    u32(len(mounts))
+    for kind, path in mounts:
+        u32(kind)
+        text(path)
+    fd(spec.get("go_fd"))
+    return b"".join(out)
+
+
+def parse_spec(data: bytes) -> dict:
+    """The inverse of pack_spec; ValueError on anything malformed (checked throughout)."""
+    if not data.startswith(SPEC_MAGIC):
+        raise ValueError("not a ringfence spec (wrong magic or version)")
+    pos = len(SPEC_MAGIC)
+
+    def take(n: int) -> bytes:
+        nonlocal pos
+        if n > len(data) - pos:
+            raise ValueError(f"truncated at byte {pos}")
+        pos += n
+        return data[pos - n:pos]
+
+    def u32() -> int:
+        return int.from_bytes(take(4), "little")
+
+    def fd():
+        n = u32()
+        return None if n == 0xFFFFFFFF else n
+
+    def text() -> str:
+        b = take(u32())
+        if b"\0" in b:
+            raise ValueError(f"NUL byte in a string ending at byte {pos}")
+        return b.decode("utf-8", "surrogateescape")
+
+    def texts() -> list:
+        return [text() for _ in range(u32())]
+
+    spec: dict = {"argv": texts()}
+    env = {}
+    for entry in texts():
+        key, eq, value = entry.partition("=")
+        if not eq or not key:
+            raise ValueError(f"environment entry without a name: {entry[:40]!r}")
+        env[key] = value
+    spec["env"] = env
+    spec["cwd"] = text()
+    abi_min = u32()
+    handled = int.from_bytes(take(8), "little")
+    rules = [(text(), int.from_bytes(take(8), "little")) for _ in range(u32())]
+    spec["landlock"] = {"abi_min": abi_min, "handled": handled, "rules": rules}
+    spec["seccomp"] = take(u32())
+    spec["ready_fd"] = fd()
+    spec["default_signals"] = [u32() for _ in range(u32())]
+    spec["listen"] = [(text(), u32()) for _ in range(u32())]
+    spec["pass_fd"] = fd()
+    spec["mounts"] = [(u32(), text()) for _ in range(u32())]
+    spec["go_fd"] = fd()
+    if pos != len(data):
+        raise ValueError(f"{len(data) - pos} bytes after the end")
+    if not spec["argv"]:
+        raise ValueError("empty argv")
+    if spec["listen"] and spec["pass_fd"] is None:
+        raise ValueError("listen addresses without a descriptor to hand them over")
+    return spec
+
+
 def read_spec(fd: int) -> dict:
-    """Read the marshal-serialized spec from fd (a pipe or a memfd), close fd, check it."""
+    """Read the spec from fd (a pipe or a memfd), close fd, parse it."""
     try:
         try:
             os.lseek(fd, 0, os.SEEK_SET)     # a memfd may still sit at its end
@@ -483,35 +562,10 @@ def read_spec(fd: int) -> dict:
                 chunks.append(chunk)
         finally:
             os.close(fd)
-        spec = marshal.loads(b"".join(chunks))
-        check_spec(spec)
-    except (OSError, ValueError, EOFError, TypeError, KeyError) as e:
+        return parse_spec(b"".join(chunks))
+    except (OSError, ValueError) as e:
         raise InnerError(f"cannot read the sandbox spec from fd {fd}: {e}",
-                         fix="inner.py is started by `ringfence run`, not by hand") from None
-    return spec
-
-
-def check_spec(spec) -> None:
-    """Raise ValueError unless ``spec`` has every key with the right types."""
-    def want(ok, what):
-        if not ok:
-            raise ValueError(f"bad {what}")
-
-    def strs(xs):
-        return isinstance(xs, (list, tuple)) and all(isinstance(x, str) for x in xs)
-
-    want(isinstance(spec, dict), "spec (not a dict)")
-    want(strs(spec["argv"]) and spec["argv"], "argv")
-    env = spec["env"]
-    want(isinstance(env, dict) and strs(list(env)) and strs(list(env.values())), "env")
-    want(isinstance(spec["cwd"], str), "cwd")
-    ll = spec["landlock"]
-    want(isinstance(ll, dict) and isinstance(ll["abi_min"], int) and isinstance(ll["handled"], int)
-         and all(isinstance(p, str) and isinstance(a, int) for p, a in ll["rules"]), "landlock")
-    want(isinstance(spec["seccomp"], bytes), "seccomp")
-    bridge = spec["bridge"]
-    want(bridge is None or (isinstance(bridge["unix"], str) and all(
-        isinstance(h, str) and isinstance(p, int) for h, p in bridge["listen"])), "bridge")
+                         fix="the inner stage is started by `ringfence run`, not by hand") from None
 
 
 def close_fds(keep=()) -> None:
@@ -565,14 +619,14 @@ def main(argv: list) -> int:
     import _signal
     try:
         if len(argv) != 2 or not argv[1].isdigit():
-            raise InnerError("usage: inner.py FD", fix="inner.py is started by `ringfence run`, not by hand")
+            raise InnerError("usage: inner.py FD", fix="the inner stage is started by `ringfence run`, not by hand")
         spec = read_spec(int(argv[1]))
-        bridge = spec["bridge"]
-        if bridge:
-            listeners = open_listeners(bridge["listen"])
-            start_bridge(listeners, bridge["unix"])
-            for sock in listeners:
-                sock.close()
+        make_mounts(spec["mounts"], spec["go_fd"])
+        drop_capabilities()
+        if spec["listen"]:
+            hand_over(open_listeners(spec["listen"]), spec["pass_fd"])
+        elif spec["pass_fd"] is not None:
+            os.close(spec["pass_fd"])
         no_new_privs()
         apply_landlock(spec["landlock"])
         apply_seccomp(spec["seccomp"])
@@ -581,10 +635,9 @@ def main(argv: list) -> int:
         except OSError as e:
             raise InnerError(f"cannot enter the working directory {spec['cwd']}: {e.strerror}",
                              fix="run from a directory the sandbox policy makes visible") from None
-        ready = spec.get("ready_fd")
-        if ready is not None:            # tell the launcher every layer is in place
+        if spec["ready_fd"] is not None:     # tell the launcher every layer is in place
             try:
-                os.write(ready, b"1")
+                os.write(spec["ready_fd"], b"1")
             except OSError:
                 pass
         close_fds()
@@ -595,12 +648,10 @@ def main(argv: list) -> int:
         _say(f"ringfence: internal error in the sandbox's inner stage: {type(e).__name__}: {e}\n"
              "  fix: this is a bug in ringfence; please report it\n")
         return EXIT_SETUP
-    # Python ignores these; an ignored signal stays ignored across exec.
-    _signal.signal(_signal.SIGPIPE, _signal.SIG_DFL)
-    _signal.signal(_signal.SIGXFSZ, _signal.SIG_DFL)
-    # The launcher ignores these in bwrap (so Ctrl-C reaches the command, not bwrap);
-    # "default_signals" lists those that were at their default in the launcher.
-    for signum in spec.get("default_signals", ()):
+    # Python ignores SIGPIPE and SIGXFSZ, and the launcher ignores SIGINT and SIGQUIT in
+    # bwrap (so Ctrl-C reaches the command, not bwrap): an ignored signal stays ignored
+    # across exec, so "default_signals" lists those the command must get at their default.
+    for signum in spec["default_signals"]:
         _signal.signal(signum, _signal.SIG_DFL)
     return exec_command(list(spec["argv"]), spec["env"])
 

@@ -28,7 +28,6 @@ from ringfence.policy.paths import expand_glob, is_glob, within
 
 PROXY_PORT = 3128
 PRIVATE_TMPFS = ("/tmp", "/var/tmp", "/run")   # empty inside the sandbox (bwrap.py)
-INNER_SOCK_DIR = "/run/ringfence"
 ACTION_RANK = {"rw": 0, "pin": 1, "ro": 2, "hide": 3, "stub": 4}  # higher wins at one path
 
 
@@ -50,7 +49,6 @@ class SandboxPlan:
     hidden: list[str]
     readable: list[str]                # re-allowed inside hidden trees (for Landlock)
     network: bool
-    proxy_dir: str | None              # host directory holding the proxy socket
     notes: list[str] = field(default_factory=list)
 
 
@@ -96,8 +94,7 @@ def _home_reallows(policy: Policy) -> list[str]:
     return sorted(keep)
 
 
-def build_plan(policy: Policy, argv: list[str], *, sandbox_id: str,
-               proxy_dir: str | None, network: bool) -> SandboxPlan:
+def build_plan(policy: Policy, argv: list[str], *, sandbox_id: str, network: bool) -> SandboxPlan:
     notes: list[str] = list(policy.notes)
     fs = policy.fs
     acts: dict[str, PathAction] = {}
@@ -204,7 +201,7 @@ def build_plan(policy: Policy, argv: list[str], *, sandbox_id: str,
         write_roots=[r for r, _, _ in write_roots], hidden=[h for h, _ in hidden],
         readable=readable + [a.path for a in actions if a.action == "ro"
                              and not any(within(a.path, r) for r, _, _ in write_roots)],
-        network=network, proxy_dir=proxy_dir, notes=notes,
+        network=network, notes=notes,
     )
 
 

@@ -13,7 +13,7 @@ The filter, in order:
 * x86_64: x32 syscall numbers (bit 30 set) kill the process for the same reason.
 * The rules below return an errno; everything else is allowed.
 
-Network (bwrap unshares the network; the only way out is the proxy bridge over TCP):
+Network (bwrap unshares the network; the only way out is ringfence's proxy over TCP):
   socket          EPERM unless the domain (low 32 bits, as the kernel reads it) is
                   AF_INET, AF_INET6 or AF_NETLINK, plus AF_UNIX with allow_unix_sockets.
                   AF_UNIX would reach host daemons through bind-mounted sockets (docker,
@@ -31,8 +31,8 @@ Namespaces and mounts (a new user namespace would let the command undo bwrap's m
   setns, mount, umount2, pivot_root, chroot, open_tree, open_tree_attr, move_mount,
   fsopen, fsconfig, fsmount, fspick, mount_setattr
                   EPERM: joining namespaces and changing the mount tree.
-Other processes (ptrace can step into anything unsandboxed of the same uid, such as
-the bridge):
+Other processes (ptrace can step into anything of the same uid that is not sandboxed
+as strictly, such as a process started before the filter):
   ptrace, process_vm_readv, process_vm_writev, pidfd_getfd
                   EPERM: reading or writing another process's memory or fds.
 Kernel attack surface an agent does not need:
@@ -127,7 +127,7 @@ _ALWAYS_EPERM = (
     ("open_tree", "new mount API"), ("open_tree_attr", "new mount API"),
     ("move_mount", "new mount API"), ("fsopen", "new mount API"), ("fsconfig", "new mount API"),
     ("fsmount", "new mount API"), ("fspick", "new mount API"), ("mount_setattr", "new mount API"),
-    ("ptrace", "stepping into other processes (the bridge is unsandboxed)"),
+    ("ptrace", "stepping into other processes"),
     ("process_vm_readv", "reading another process's memory"),
     ("process_vm_writev", "writing another process's memory"),
     ("pidfd_getfd", "taking another process's fds"),
@@ -178,7 +178,7 @@ def rules(opts: SeccompOptions) -> list[Rule]:
     """The rule table both compile_filter and describe read."""
     domains = (AF_INET, AF_INET6, AF_NETLINK) + ((AF_UNIX,) if opts.allow_unix_sockets else ())
     table = [
-        Rule("socket", errno.EPERM, "only IP (through the proxy bridge) and netlink sockets"
+        Rule("socket", errno.EPERM, "only IP (through the proxy) and netlink sockets"
              + ("; AF_UNIX allowed by allow_unix_sockets" if opts.allow_unix_sockets else
                 "; AF_UNIX would reach host daemons, AF_VSOCK the hypervisor"),
              (0, "not_in", domains)),
