@@ -253,6 +253,25 @@ def test_ptrace_unshare_mount_procsys_and_host_kill_fail(world):
         victim.wait()
 
 
+def test_no_capability_inside_and_the_placeholder_mounts_hold(world):
+    """bwrap keeps CAP_SYS_ADMIN for the inner stage's mounts only: the command has none,
+    and cannot undo a placeholder mount (umount) or remount it writable."""
+    script = (
+        "grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb)' /proc/self/status\n"
+        "umount .mcp.json 2>/dev/null; echo \"umount=$?\"\n"
+        "mount -o remount,rw,bind .mcp.json 2>/dev/null; echo \"remount=$?\"\n"
+        "echo x > .mcp.json 2>/dev/null; echo \"write=$?\"\n"
+        "echo x > new-file && echo \"control-write=ok\"\n"
+    )
+    r = world.run(script)
+    res = results(r.stdout)
+    caps = [line.split()[1] for line in r.stdout.splitlines() if line.startswith("Cap")]
+    assert len(caps) == 5 and set(caps) == {"0000000000000000"}, r.stdout
+    assert res["control-write"] == "ok"
+    assert res["umount"] != "0" and res["remount"] != "0" and res["write"] != "0"
+    assert not (world.proj / ".mcp.json").exists()       # the placeholder is gone after the run
+
+
 # ---------------------------------------------------------------- pass-through
 
 def test_exit_status_stdin_stdout_pass_through(world):
