@@ -492,3 +492,51 @@ def test_bytecode_runs_the_same(tmp_path):
     finally:
         os.close(fd)
     assert (proc.returncode, proc.stdout) == (7, b"from pyc\n"), proc.stderr
+
+
+# ---------------------------------------------------------------- unprivileged, under real bwrap
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv") or not shutil.which("bwrap"),
+                    reason="needs root to become an unprivileged user (setpriv), and bwrap")
+def test_unprivileged_user_gets_its_mounts_and_keeps_no_capability(compiled_inner):
+    """As an ordinary user, bwrap keeps CAP_SYS_ADMIN for the inner stage only: the mounts
+    are made and the command has no capability left (the path a non-root user takes)."""
+    import tempfile
+    base = tempfile.mkdtemp(dir="/var/tmp")            # not /tmp: bwrap gives the sandbox its own
+    try:
+        os.chmod(base, 0o755)
+        binary = os.path.join(base, "ringfence-inner")
+        shutil.copy(compiled_inner, binary)
+        proj = os.path.join(base, "proj")
+        os.mkdir(proj)
+        open(os.path.join(proj, ".bashrc"), "w").close()
+        os.mkdir(os.path.join(proj, ".vscode"))
+        for p in (proj, os.path.join(proj, ".bashrc"), os.path.join(proj, ".vscode")):
+            os.chown(p, 65534, 65534)
+        script = ("grep -E '^Cap(Prm|Eff|Bnd|Amb)' /proc/self/status; id -u; "
+                  "echo x > .bashrc || echo no-write; touch .vscode/x || echo no-dir; "
+                  "echo y > ok.txt && echo control-ok")
+        spec = make_spec(proj, ["sh", "-c", script], cwd=proj,
+                         landlock=build_rules(["/"], [proj], [], [], inner.landlock_abi()).to_spec(),
+                         mounts=[(inner.MOUNT_EMPTY, os.path.join(proj, ".bashrc")),
+                                 (inner.MOUNT_DIR, os.path.join(proj, ".vscode"))])
+        fd = os.memfd_create("spec")
+        os.write(fd, inner.pack_spec(spec))
+        argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--",
+                "bwrap", "--unshare-user", "--unshare-pid", "--unshare-net", "--disable-userns",
+                "--die-with-parent", "--cap-drop", "ALL", "--cap-add", "CAP_SYS_ADMIN", "--cap-add", "CAP_SETPCAP",
+                "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
+                "--bind", proj, proj, "--", binary, str(fd)]
+        try:
+            r = subprocess.run(argv, pass_fds=(fd,), capture_output=True, text=True, timeout=60)
+        finally:
+            os.close(fd)
+        assert r.returncode == 0, r.stderr
+        lines = r.stdout.split()
+        assert "control-ok" in lines and "no-write" in lines and "no-dir" in lines, r.stdout + r.stderr
+        assert "65534" in lines
+        caps = [x for x in lines if len(x) == 16 and set(x) <= set("0123456789abcdef")]
+        assert caps == ["0000000000000000"] * 4, r.stdout
+        assert open(os.path.join(proj, ".bashrc")).read() == ""
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
