@@ -12,9 +12,9 @@ unless the pattern segment starts with '.', find's placeholders do not (``hidden
 from __future__ import annotations
 
 import posixpath
-from fnmatch import fnmatchcase
 
 from ringfence.guard.shell import UNKNOWN
+from ringfence.guard.wildcard import fnmatchcase
 
 _PROC_ROOTS = ("self", "thread-self")
 

@@ -30,6 +30,8 @@ from __future__ import annotations
 import os
 from collections import namedtuple
 
+from ringfence.guard.treesitter import bash_parser
+
 UNKNOWN = "\x00"          # stands for any part of a word that cannot be known statically
 MAX_DEPTH = 4             # bash -c / eval / watch strings parsed inside each other
 MAX_COMMANDS = 4000
@@ -123,47 +125,6 @@ _STATEMENT_SEPARATORS = frozenset({";", ";;", "&", "\n", "&&", "||", "|", "|&", 
                                    "for", "in", "case", "esac", "function", "!", "comment"})
 _REDIRECTS = frozenset({"file_redirect", "heredoc_redirect", "herestring_redirect"})
 
-_PARSER = None
-
-
-def _bash_parser():
-    """tree-sitter's Parser for bash, loaded without the packages' __init__ modules.
-
-    ``tree_sitter/__init__`` imports ``typing`` and ``tree_sitter_bash/__init__`` imports
-    ``importlib.resources`` (together ~25 ms) only for things this module never uses; the
-    hook starts once per tool call, so the two compiled modules are loaded directly.
-    """
-    global _PARSER
-    if _PARSER is None:
-        try:
-            binding = _load_extension("tree_sitter", "_binding")
-            grammar = _load_extension("tree_sitter_bash", "_binding")
-        except (ImportError, OSError):
-            import tree_sitter as binding
-            import tree_sitter_bash as grammar
-        _PARSER = binding.Parser(binding.Language(grammar.language()))
-    return _PARSER
-
-
-def _load_extension(package: str, module: str):
-    import sys
-    from importlib.machinery import EXTENSION_SUFFIXES, ExtensionFileLoader, ModuleSpec
-    name = f"{package}.{module}"
-    if name in sys.modules:
-        return sys.modules[name]
-    for entry in sys.path:
-        for suffix in EXTENSION_SUFFIXES:
-            path = os.path.join(entry or ".", package, module + suffix)
-            if os.path.isfile(path):
-                loader = ExtensionFileLoader(name, path)
-                spec = ModuleSpec(name, loader, origin=path)
-                mod = loader.create_module(spec)
-                loader.exec_module(mod)
-                sys.modules[name] = mod
-                return mod
-    raise ImportError(f"{name} not found on sys.path")
-
-
 def parse(source: str, *, cwd: str | None, home: str, env: dict[str, str] | None = None) -> Script:
     """Every simple command ``source`` would run, in source order."""
     walker = _Walker(home, env or {})
@@ -221,7 +182,7 @@ class _Walker:
             import re
             source = re.sub("[\U00020000-\U0010FFFF]", "\uFFFD", source)
         data = source.encode("utf-8", "replace")
-        tree = _bash_parser().parse(data)
+        tree = bash_parser().parse(data)
         root = tree.root_node
         if root.has_error:
             self._set_error(_error_location(root, data, ctx.origin))
