@@ -139,6 +139,13 @@ class Context:
         self._real: dict[str, str] = {}
         self._args: dict[int, list] = {}
         self._paths: dict[tuple, list[str] | None] = {}
+        self._memo: dict[tuple, object] = {}
+
+    def memo(self, key: tuple, make, *args):
+        """``make(*args)``, once per call for ``key`` (which names what it is computed from)."""
+        if key not in self._memo:
+            self._memo[key] = make(*args)
+        return self._memo[key]
 
     def file_args(self, cmd) -> list:
         key = id(cmd)

@@ -25,7 +25,7 @@ from ringfence.errors import GuardError
 from ringfence.guard.builtins import GUARDS, Call, Context
 from ringfence.guard.effects import file_args
 from ringfence.guard.facts import Facts
-from ringfence.guard.grammar import allowed, canonical_tool, compile_rules, match_rule
+from ringfence.guard.grammar import PathRuleIndex, allowed, canonical_tool, compile_rules, match_rule
 from ringfence.guard.paths import resolve
 from ringfence.guard.shell import parse
 
@@ -50,6 +50,7 @@ class Judge:
         self.policy = policy
         self.ctx = Context(policy, facts or Facts(), env)
         self.rules, self.problems = compile_rules(policy.guard.rules, home=self.ctx.home, cwd=self.ctx.cwd)
+        self.path_rules = PathRuleIndex(self.rules)
         disabled = {i.value for i in policy.guard.disabled}
         self.guards = [g for g in GUARDS if g.id not in disabled]
         self.unknown = policy.guard.unknown.value
@@ -142,7 +143,8 @@ class Judge:
     # -- judgement
 
     def _findings(self, call, notes) -> list:
-        out = self._rule_findings(call, "deny")
+        possible = self.path_rules.possible(call, self.ctx)
+        out = self._rule_findings(call, "deny", possible)
         for g in self.guards:
             if not call.commands and not call.files:
                 break
@@ -155,16 +157,18 @@ class Judge:
                 verdict = hit.verdict or g.verdict
                 out.append(Finding(f"guard {g.id}", verdict, hit.detail, g.suggestion,
                                    hit.command.text if hit.command else ""))
-        out += self._rule_findings(call, "ask")
+        out += self._rule_findings(call, "ask", possible)
         for kind, detail in notes:
             out.append(Finding(kind, "unparseable" if kind == "unparseable" else "unknown", detail,
                                "rewrite it as plain commands (no generated code), or ask the user to run it", ""))
         return [f._replace(verdict=self._apply_policy(f.verdict)) for f in out]
 
-    def _rule_findings(self, call, kind: str) -> list:
+    def _rule_findings(self, call, kind: str, possible: set[int] | None) -> list:
+        """``possible``: the path rules that may match (PathRuleIndex); the others cannot."""
         out = []
-        for rule in self.rules:
-            if rule.kind != kind:
+        skip = set() if possible is None else self.path_rules.members - possible
+        for i, rule in enumerate(self.rules):
+            if rule.kind != kind or i in skip:
                 continue
             for detail, how in match_rule(rule, call, self.ctx):
                 verdict = kind if how == "match" else "unknown"

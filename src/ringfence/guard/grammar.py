@@ -33,7 +33,7 @@ from collections import namedtuple
 
 from ringfence.guard.args import options
 from ringfence.guard.effects import file_args
-from ringfence.guard.paths import relation, static_prefix
+from ringfence.guard.paths import is_glob, relation, static_prefix
 from ringfence.guard.shell import UNKNOWN, command_name
 from ringfence.guard.wildcard import fnmatchcase, star_match, star_match_words, words_match
 
@@ -211,10 +211,13 @@ def _labels_match(labels: list[str], pattern: str) -> bool:
 class PathMatcher:
     def __init__(self, pattern: str):
         self.pattern = pattern
-        self.glob = any(c in pattern for c in "*?[")
-        segments = [s for s in pattern.split("/") if s]
-        glob_at = next((i for i, s in enumerate(segments) if any(c in s for c in "*?[")), len(segments))
-        self.lead = segments[:glob_at]  # the literal segments before the first glob
+        self.glob = is_glob(pattern)
+        self.lead: list[str] = []  # the literal segments before the first glob: what it covers starts so
+        for segment in pattern.split("/"):
+            if is_glob(segment):
+                break
+            if segment:
+                self.lead.append(segment)
 
     def covers(self, path: str) -> bool:
         """The pattern matches ``path`` or a directory above it (gitignore semantics)."""
@@ -247,9 +250,10 @@ class BashMatcher:
         text = text.strip()
         return star_match_words(self.pieces, text) if self.prefix else star_match(self.pieces, text)
 
-    def command(self, cmd, home: str) -> str | None:
-        """'match', 'maybe' (depends on something unknown) or None for one simple command."""
-        for text in _spellings(cmd):
+    def command(self, cmd, home: str, spellings: list[str] | None = None) -> str | None:
+        """'match', 'maybe' (depends on something unknown) or None for one simple command
+        (``spellings``: ``_spellings(cmd)``, if already at hand)."""
+        for text in _spellings(cmd) if spellings is None else spellings:
             if self.literal(text):
                 return "match"
         if self.semantic is not None:
@@ -356,13 +360,52 @@ def match_rule(rule: Rule, call, ctx) -> list[tuple[str, str]]:
             out.append((whole, "match"))
         if tool == "Bash":
             for cmd in call.commands:
-                verdict = m.command(cmd, ctx.home)
+                verdict = m.command(cmd, ctx.home, ctx.memo(("spellings", id(cmd)), _spellings, cmd))
                 if verdict:
                     out.append((cmd.text, verdict))
         return out
     if isinstance(m, PathMatcher):
         return _path_hits(rule, m, call, ctx)
     return []
+
+
+class PathRuleIndex:
+    """Which Read/Edit path rules can match a call at all.
+
+    A path rule covers only paths that start with its literal leading segments (a
+    ``//abs`` rule: all of them). So rather than every rule trying every path a call
+    touches (a hundred rules come with ``ringfence init``), the rules are looked up by
+    the leading segments of those paths; only the ones found are matched as usual.
+    """
+
+    def __init__(self, rules: list[Rule]):
+        self.by_lead: dict[tuple[str, ...], list[int]] = {}
+        self.members: set[int] = set()
+        for i, r in enumerate(rules):
+            if isinstance(r.matcher, PathMatcher):
+                self.by_lead.setdefault(tuple(r.matcher.lead), []).append(i)
+                self.members.add(i)
+
+    def possible(self, call, ctx) -> set[int] | None:
+        """Indexes of the path rules that may match ``call``; None: any of them may."""
+        if not self.members:
+            return set()
+        paths = []
+        for path, _mode, glob in call.files:
+            if glob is not None:
+                return None  # a Grep/Glob pattern is matched against the rules' prefixes instead
+            paths += [path, ctx.realpath(path)]
+        if call.tool == "Bash":
+            for cmd in call.commands:
+                for fa in ctx.file_args(cmd):
+                    if fa.mode in ("read", "write", "attr"):
+                        paths += ctx.text_paths(fa.word.pattern or fa.word.text, cmd.cwd) or []
+        found: set[int] = set()
+        for p in dict.fromkeys(paths):
+            segments = tuple(s for s in p.split("/") if s)
+            for k in range(len(segments) + 1):
+                found.update(self.by_lead.get(segments[:k], ()))
+        return found
 
 
 def _path_hits(rule, m, call, ctx) -> list[tuple[str, str]]:
