@@ -17,7 +17,7 @@ import pytest
 from ringfence.guard.hook import respond
 from ringfence.guard.init import hook_command
 
-HEAVY = ("re", "enum", "functools", "json", "fnmatch", "typing", "dataclasses", "inspect", "argparse",
+HEAVY = ("re", "enum", "functools", "json", "fnmatch", "collections", "typing", "dataclasses", "inspect", "argparse",
          "importlib.util", "rich", "tree_sitter", "tree_sitter_bash")
 
 

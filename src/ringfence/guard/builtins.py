@@ -11,7 +11,6 @@ other than the guard's own ("ask" for a milder case, "unknown" when it cannot te
 from __future__ import annotations
 
 import posixpath
-from collections import namedtuple
 
 from ringfence.guard.args import Spec, git_call, options
 from ringfence.guard.effects import (
@@ -22,12 +21,31 @@ from ringfence.guard.paths import (
 )
 from ringfence.guard.shell import PRIVILEGE, SHELLS, UNKNOWN, code_of, interpreter
 from ringfence.guard.wildcard import fnmatchcase
+from ringfence.records import Record, new
 
-Guard = namedtuple("Guard", "id verdict reason suggestion check")
-Hit = namedtuple("Hit", "detail command verdict", defaults=(None, None))
-Call = namedtuple("Call", "tool commands scripts files tool_input")
-Call.__doc__ = """tool: canonical tool name; commands: every simple command (Bash, scripts it runs);
-scripts: the shell.Script objects (for $(...) indexes); files: (path, mode, glob) for file tools."""
+
+class Guard(Record):
+    __slots__ = ()
+
+    def __new__(cls, id, verdict, reason, suggestion, check):
+        return new(cls, (id, verdict, reason, suggestion, check))
+
+
+class Hit(Record):
+    __slots__ = ()
+
+    def __new__(cls, detail, command=None, verdict=None):
+        return new(cls, (detail, command, verdict))
+
+
+class Call(Record):
+    """tool: canonical tool name; commands: every simple command (Bash, scripts it runs);
+    scripts: the shell.Script objects (for $(...) indexes); files: (path, mode, glob) for file tools."""
+    __slots__ = ()
+
+    def __new__(cls, tool, commands, scripts, files, tool_input):
+        return new(cls, (tool, commands, scripts, files, tool_input))
+
 
 PROTECTED_BRANCHES = ("main", "master")
 TOP_LEVEL_SCRATCH = ("/tmp", "/var/tmp", "/dev/shm")

@@ -19,7 +19,6 @@ into a deny. An unparseable command is never allowed: it is at least "ask".
 from __future__ import annotations
 
 import posixpath
-from collections import namedtuple
 
 from ringfence.errors import GuardError
 from ringfence.guard.builtins import GUARDS, Call, Context
@@ -28,14 +27,27 @@ from ringfence.guard.facts import Facts
 from ringfence.guard.grammar import PathRuleIndex, allowed, canonical_tool, compile_rules, match_rule
 from ringfence.guard.paths import resolve
 from ringfence.guard.shell import parse
+from ringfence.records import Record, new
 
-Finding = namedtuple("Finding", "source verdict detail suggestion command")
-Finding.__doc__ = """source: 'guard <id>', 'deny rule <text> (<file>)', 'unknown', 'unparseable';
-verdict: deny/ask/allow after policy; detail: what was found; command: the simple command (text) or ''."""
-Decision = namedtuple("Decision", "verdict reason findings commands problems")
-Decision.__doc__ = """verdict: 'allow', 'ask', 'deny' or None (no opinion); reason: one line for the model
-and the user; findings: every Finding; commands: the simple commands judged (display text);
-problems: rules that were skipped and why."""
+
+class Finding(Record):
+    """source: 'guard <id>', 'deny rule <text> (<file>)', 'unknown', 'unparseable';
+    verdict: deny/ask/allow after policy; detail: what was found; command: the simple command (text) or ''."""
+    __slots__ = ()
+
+    def __new__(cls, source, verdict, detail, suggestion, command):
+        return new(cls, (source, verdict, detail, suggestion, command))
+
+
+class Decision(Record):
+    """verdict: 'allow', 'ask', 'deny' or None (no opinion); reason: one line for the model
+    and the user; findings: every Finding; commands: the simple commands judged (display text);
+    problems: rules that were skipped and why."""
+    __slots__ = ()
+
+    def __new__(cls, verdict, reason, findings, commands, problems):
+        return new(cls, (verdict, reason, findings, commands, problems))
+
 
 MAX_SCRIPTS = 8
 FILE_FIELDS = {"Read": ("file_path", "read"), "Edit": ("file_path", "write"), "Write": ("file_path", "write"),

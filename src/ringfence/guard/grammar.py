@@ -29,17 +29,23 @@ every simple command must match one, with only Claude Code's own wrappers stripp
 from __future__ import annotations
 
 import posixpath
-from collections import namedtuple
 
 from ringfence.guard.args import options
 from ringfence.guard.effects import file_args
 from ringfence.guard.paths import is_glob, relation, static_prefix
 from ringfence.guard.shell import UNKNOWN, command_name
 from ringfence.guard.wildcard import fnmatchcase, star_match, star_match_words, words_match
+from ringfence.records import Record, new
 
-Rule = namedtuple("Rule", "kind tool text source scope matcher spec")
-Rule.__doc__ = """kind: allow/ask/deny; tool: canonical name or glob; matcher: one of the
-*Matcher objects below, or None for the whole tool; spec: the text between the parentheses."""
+
+class Rule(Record):
+    """kind: allow/ask/deny; tool: canonical name or glob; matcher: one of the
+    *Matcher objects below, or None for the whole tool; spec: the text between the parentheses."""
+    __slots__ = ()
+
+    def __new__(cls, kind, tool, text, source, scope, matcher, spec):
+        return new(cls, (kind, tool, text, source, scope, matcher, spec))
+
 
 READ_TOOLS = ("Read", "Grep", "Glob")
 EDIT_TOOLS = ("Edit", "Write", "MultiEdit", "NotebookEdit")

@@ -19,11 +19,16 @@ Protocol, and what ringfence answers:
 """
 from __future__ import annotations
 
-from collections import namedtuple
-
 from ringfence.guard import hookjson
+from ringfence.records import Record, new
 
-Reply = namedtuple("Reply", "stdout stderr code")
+
+class Reply(Record):
+    __slots__ = ()
+
+    def __new__(cls, stdout, stderr, code):
+        return new(cls, (stdout, stderr, code))
+
 
 LIMIT = 1 << 20            # stdin bytes
 DOCX_LIMIT = 32 << 20      # .docx bytes read for screening

@@ -28,9 +28,9 @@ and the environment.
 from __future__ import annotations
 
 import os
-from collections import namedtuple
 
 from ringfence.guard.treesitter import bash_parser
+from ringfence.records import Record, new
 
 UNKNOWN = "\x00"          # stands for any part of a word that cannot be known statically
 MAX_DEPTH = 4             # bash -c / eval / watch strings parsed inside each other
@@ -83,8 +83,7 @@ WRAPPERS: dict[str, tuple[str, tuple[str, ...], int]] = {
 PRIVILEGE = frozenset({"sudo", "doas", "pkexec", "run0", "su", "sudoedit"})
 
 
-
-class Word(namedtuple("Word", "text raw pattern subs procsub hidden_ok", defaults=(None, (), False, False))):
+class Word(Record):
     """One argument after expansion.
 
 text: its value; UNKNOWN marks parts that cannot be known. raw: as written.
@@ -94,20 +93,25 @@ procsub: the word is a <(...) / >(...) path. hidden_ok: the pattern also matches
 (placeholders for what find/xargs feed a command)."""
     __slots__ = ()
 
+    def __new__(cls, text, raw, pattern=None, subs=(), procsub=False, hidden_ok=False):
+        return new(cls, (text, raw, pattern, subs, procsub, hidden_ok))
+
     @property
     def known(self) -> bool:
         return UNKNOWN not in self.text
 
 
-Redirect = namedtuple("Redirect", "op fd target body", defaults=(None, None, None))
-Redirect.__doc__ = """op: '>', '>>', '<', '&>', '<<', '<<<', '>&'...; target: Word or None; body: heredoc or
-here-string text (UNKNOWN where expanded parts cannot be known)."""
+class Redirect(Record):
+    """op: '>', '>>', '<', '&>', '<<', '<<<', '>&'...; target: Word or None; body: heredoc or
+    here-string text (UNKNOWN where expanded parts cannot be known)."""
+    __slots__ = ()
 
-Command = namedtuple(
-    "Command",
-    "argv wrappers assigns redirects cwd pipes origin text function background runs script depth name",
-    defaults=((), (), (), None, (), "", "", "", False, "", None, 0, None))
-Command.__doc__ = """One simple command as it would run.
+    def __new__(cls, op, fd=None, target=None, body=None):
+        return new(cls, (op, fd, target, body))
+
+
+class Command(Record):
+    """One simple command as it would run.
 
 argv: tuple of Words after wrappers are peeled off; wrappers: the names peeled (sudo, env...);
 assigns: (name, Word) prefix assignments; cwd: working directory in effect (None: unknown);
@@ -115,10 +119,22 @@ pipes: (pipeline id, stage) memberships; origin: "" or how it was reached ("bash
 "eval", "xargs", "find -exec", "find -delete", "heredoc"...); function: enclosing function name;
 background: run with '&'; runs: "stdin" (a shell/interpreter reading its program from stdin),
 "script" (a shell running the file in ``script``) or ""; name: the program (``command_name`` of argv[0])."""
+    __slots__ = ()
 
-Script = namedtuple("Script", "commands unknowns error source")
-Script.__doc__ = """commands: tuple of Command; unknowns: why parts could not be judged; error: syntax
-error location or None."""
+    def __new__(cls, argv, wrappers=(), assigns=(), redirects=(), cwd=None, pipes=(), origin="", text="",
+                function="", background=False, runs="", script=None, depth=0, name=None):
+        return new(cls, (argv, wrappers, assigns, redirects, cwd, pipes, origin, text, function, background, runs,
+                         script, depth, name))
+
+
+class Script(Record):
+    """commands: tuple of Command; unknowns: why parts could not be judged; error: syntax
+    error location or None."""
+    __slots__ = ()
+
+    def __new__(cls, commands, unknowns, error, source):
+        return new(cls, (commands, unknowns, error, source))
+
 
 _STATEMENT_SEPARATORS = frozenset({";", ";;", "&", "\n", "&&", "||", "|", "|&", "(", ")", "{", "}",
                                    "do", "done", "then", "fi", "else", "elif", "if", "while", "until",

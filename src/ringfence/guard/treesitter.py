@@ -43,7 +43,6 @@ def bash_parser():
 
 def _load_binding():
     if "tree_sitter._binding" not in sys.modules:
-        import importlib.machinery  # noqa: F401 - now, so that it meets the real modules
         for name, attr, value in (("re", "compile", _Deferred("re", "compile")),
                                   ("enum", "IntEnum", _deferred_factory("enum", "IntEnum"))):
             if name not in sys.modules:
@@ -98,7 +97,11 @@ def _deferred_factory(module: str, attr: str):
 
 def _load_extension(package: str, module: str):
     """``package.module`` from its shared library on sys.path, without ``package/__init__``."""
-    from importlib.machinery import EXTENSION_SUFFIXES, ExtensionFileLoader, ModuleSpec
+    try:  # importlib.machinery's own classes, from the modules the interpreter starts with:
+        from _frozen_importlib import ModuleSpec  # importing importlib.machinery would be ~1 ms more
+        from _frozen_importlib_external import EXTENSION_SUFFIXES, ExtensionFileLoader
+    except ImportError:  # pragma: no cover - not CPython
+        from importlib.machinery import EXTENSION_SUFFIXES, ExtensionFileLoader, ModuleSpec
     name = f"{package}.{module}"
     if name in sys.modules:
         return sys.modules[name]
