@@ -24,7 +24,7 @@ from ringfence.errors import GuardError
 from ringfence.guard.builtins import GUARDS, Call, Context
 from ringfence.guard.effects import file_args
 from ringfence.guard.facts import Facts
-from ringfence.guard.grammar import PathRuleIndex, allowed, canonical_tool, compile_rules, match_rule
+from ringfence.guard.grammar import PathRuleIndex, allowed, canonical_tool, compile_rules, match_rule, may_apply
 from ringfence.guard.paths import resolve
 from ringfence.guard.shell import parse
 from ringfence.records import Record, new
@@ -63,6 +63,7 @@ class Judge:
         self.ctx = Context(policy, facts or Facts(), env)
         self.rules, self.problems = compile_rules(policy.guard.rules, home=self.ctx.home, cwd=self.ctx.cwd)
         self.path_rules = PathRuleIndex(self.rules)
+        self._applicable: dict[tuple[str, str], list] = {}  # (kind, tool) -> [(index, rule)] in order
         disabled = {i.value for i in policy.guard.disabled}
         self.guards = [g for g in GUARDS if g.id not in disabled]
         self.unknown = policy.guard.unknown.value
@@ -178,9 +179,12 @@ class Judge:
     def _rule_findings(self, call, kind: str, possible: set[int] | None) -> list:
         """``possible``: the path rules that may match (PathRuleIndex); the others cannot."""
         out = []
+        key = (kind, call.tool)
+        if key not in self._applicable:
+            self._applicable[key] = [(i, r) for i, r in enumerate(self.rules) if r.kind == kind and may_apply(r, call.tool)]
         skip = set() if possible is None else self.path_rules.members - possible
-        for i, rule in enumerate(self.rules):
-            if rule.kind != kind or i in skip:
+        for i, rule in self._applicable[key]:
+            if i in skip:
                 continue
             for detail, how in match_rule(rule, call, self.ctx):
                 verdict = kind if how == "match" else "unknown"

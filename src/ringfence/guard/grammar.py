@@ -259,8 +259,9 @@ class BashMatcher:
     def command(self, cmd, home: str, spellings: list[str] | None = None) -> str | None:
         """'match', 'maybe' (depends on something unknown) or None for one simple command
         (``spellings``: ``_spellings(cmd)``, if already at hand)."""
+        head = self.pieces[0]
         for text in _spellings(cmd) if spellings is None else spellings:
-            if self.literal(text):
+            if text.lstrip().startswith(head) and self.literal(text):  # (a match starts with head)
                 return "match"
         if self.semantic is not None:
             return self.semantic.match(cmd, home)
@@ -345,6 +346,20 @@ def tool_matches(rule_tool: str, tool: str) -> bool:
     return rule_tool.startswith("mcp__") and rule_tool.count("__") == 1 and tool.startswith(rule_tool + "__")
 
 
+def may_apply(rule: Rule, tool: str) -> bool:
+    """Whether ``match_rule`` can find anything for a call of ``tool`` (False: it finds nothing)."""
+    m = rule.matcher
+    if m is None or isinstance(m, ParamMatcher):
+        return tool_matches(rule.tool, tool)
+    if isinstance(m, DomainMatcher):
+        return tool == "WebFetch"
+    if isinstance(m, BashMatcher):
+        return tool in ("Bash", "PowerShell") and rule.tool == tool
+    if isinstance(m, PathMatcher):
+        return tool == "Bash" or tool in (READ_TOOLS + EDIT_TOOLS if rule.tool == "Read" else EDIT_TOOLS)
+    return False
+
+
 def match_rule(rule: Rule, call, ctx) -> list[tuple[str, str]]:
     """[(what matched, 'match' or 'maybe')] for a deny or ask rule against a call."""
     m = rule.matcher
@@ -391,6 +406,7 @@ class PathRuleIndex:
             if isinstance(r.matcher, PathMatcher):
                 self.by_lead.setdefault(tuple(r.matcher.lead), []).append(i)
                 self.members.add(i)
+        self.depths = sorted({len(lead) for lead in self.by_lead})
 
     def possible(self, call, ctx) -> set[int] | None:
         """Indexes of the path rules that may match ``call``; None: any of them may."""
@@ -409,7 +425,9 @@ class PathRuleIndex:
         found: set[int] = set()
         for p in dict.fromkeys(paths):
             segments = tuple(s for s in p.split("/") if s)
-            for k in range(len(segments) + 1):
+            for k in self.depths:
+                if k > len(segments):
+                    break
                 found.update(self.by_lead.get(segments[:k], ()))
         return found
 
