@@ -64,6 +64,7 @@ class Judge:
         self.rules, self.problems = compile_rules(policy.guard.rules, home=self.ctx.home, cwd=self.ctx.cwd)
         self.path_rules = PathRuleIndex(self.rules)
         self._applicable: dict[tuple[str, str], list] = {}  # (kind, tool) -> [(index, rule)] in order
+        self.allow_rules = [r for r in self.rules if r.kind == "allow"]
         disabled = {i.value for i in policy.guard.disabled}
         self.guards = [g for g in GUARDS if g.id not in disabled]
         self.unknown = policy.guard.unknown.value
@@ -213,7 +214,7 @@ class Judge:
             reason = "; ".join(dict.fromkeys(f"{f.detail} [{f.source}]" for f in first[:3]))
             return Decision(verdict, f"ringfence: {reason}. Instead: {first[0].suggestion}.", tuple(findings),
                             commands, tuple(self.problems))
-        rule = allowed(self.rules, call, self.ctx)
+        rule = allowed(self.allow_rules, call, self.ctx)
         if rule:
             return Decision("allow", f"ringfence: allowed by {rule}", tuple(findings), commands, tuple(self.problems))
         return Decision(None, "", tuple(findings), commands, tuple(self.problems))

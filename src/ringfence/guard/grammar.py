@@ -256,15 +256,15 @@ class BashMatcher:
         text = text.strip()
         return star_match_words(self.pieces, text) if self.prefix else star_match(self.pieces, text)
 
-    def command(self, cmd, home: str, spellings: list[str] | None = None) -> str | None:
+    def command(self, cmd, ctx) -> str | None:
         """'match', 'maybe' (depends on something unknown) or None for one simple command
-        (``spellings``: ``_spellings(cmd)``, if already at hand)."""
+        (what every rule works out about the command is kept for the call in ``ctx.memo``)."""
         head = self.pieces[0]
-        for text in _spellings(cmd) if spellings is None else spellings:
+        for text in ctx.memo(("spellings", id(cmd)), _spellings, cmd):
             if text.lstrip().startswith(head) and self.literal(text):  # (a match starts with head)
                 return "match"
         if self.semantic is not None:
-            return self.semantic.match(cmd, home)
+            return self.semantic.match(cmd, ctx)
         return None
 
 
@@ -300,10 +300,10 @@ class _Semantic:
         self.prefix = prefix
         self.pos_literal = " ".join(self.pos).split("*", 1)[0]
 
-    def match(self, cmd, home: str) -> str | None:
-        if not self.ok or not cmd.argv or command_name(cmd.argv[0]) != self.name:
+    def match(self, cmd, ctx) -> str | None:
+        if not self.ok or not cmd.argv or ctx.memo(("name", id(cmd)), command_name, cmd.argv[0]) != self.name:
             return None
-        opts = options(cmd.argv[1:], self.name)
+        opts = ctx.memo(("options", id(cmd), self.name), options, cmd.argv[1:], self.name)
         if not self.flags <= opts.flags:
             return None
         for flag, wanted in self.values.items():
@@ -381,7 +381,7 @@ def match_rule(rule: Rule, call, ctx) -> list[tuple[str, str]]:
             out.append((whole, "match"))
         if tool == "Bash":
             for cmd in call.commands:
-                verdict = m.command(cmd, ctx.home, ctx.memo(("spellings", id(cmd)), _spellings, cmd))
+                verdict = m.command(cmd, ctx)
                 if verdict:
                     out.append((cmd.text, verdict))
         return out
