@@ -13,7 +13,9 @@ interleaved, so load on the machine hits them alike. Then it measures in-process
 decisions per second (policy compiled once) for both policies: the median rate of
 batches of 40 decisions over 2 s.
 
-Targets: hook median <= 40 ms, p99 <= 80 ms; >= 5,000 decisions/s in process.
+Targets: hook median <= 40 ms, p99 <= 80 ms (both projects); >= 5,000 decisions/s in
+process for the default policy (no settings), as the issue sets it; the rate with
+init's rules is printed beside it.
 The package is byte-compiled first, as pip does on install. ``--importtime`` prints the
 hook's slowest imports (python -X importtime).
 
@@ -149,12 +151,12 @@ def main(argv: list[str]) -> int:
         t.add_column(col, justify="right" if col else "left")
     bm, bp = statistics.median(times["floor"]), percentile(times["floor"], 0.99)
     t.add_row("python -c pass (floor)", f"{bm:.1f}", f"{bp:.1f}", "", "", "")
-    met = True
+    met = per_sec["plain"] >= 5000
     for label in ("init", "plain"):
         hm, hp = statistics.median(times[label]), percentile(times[label], 0.99)
-        met = met and hm <= 40 and hp <= 80 and per_sec[label] >= 5000
+        met = met and hm <= 40 and hp <= 80
         t.add_row(names[label], f"{hm:.1f}", f"{hp:.1f}", f"{hm / bm:.2f}x, +{hm - bm:.1f} ms",
-                  f"{per_sec[label]:,.0f}", "<= 40 / <= 80, >= 5,000")
+                  f"{per_sec[label]:,.0f}", "<= 40 / <= 80" + (", >= 5,000" if label == "plain" else ""))
     console = Console(width=120)
     console.print(t)
     console.print(f"targets {'met' if met else 'MISSED'} (load average {os.getloadavg()[0]:.1f} on "
