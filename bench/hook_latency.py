@@ -1,11 +1,21 @@
 """What the hook costs per tool call, against the interpreter's own start-up.
 
-Claude Code starts ``ringfence hook`` as a fresh process for every tool call. This
-bench runs it N times (default 200) with a PreToolUse event on stdin, cycling through a
-few typical calls, and the bare interpreter (``python -c pass``, same venv, same run)
-as the floor; then it measures in-process decisions per second (policy compiled once).
+Claude Code starts the hook as a fresh process for every tool call. This bench runs
+``ringfence init --project`` in a scratch home, takes the PreToolUse command it wrote into
+``.claude/settings.json`` (split as a shell would, run directly), and runs it N times
+(default 200) with a PreToolUse event on stdin, cycling through a few typical calls:
 
-Targets: hook median <= 40 ms, p99 <= 80 ms; >= 5,000 decisions/s in process.
+- in that project, with the settings init wrote (its ~100 deny rules): what a user runs;
+- in a second project without settings (the hook's own defaults only).
+
+The floor is the bare interpreter (``python -c pass``, same venv); all three are
+interleaved, so load on the machine hits them alike. Then it measures in-process
+decisions per second (policy compiled once) for both policies: the median rate of
+batches of 40 decisions over 2 s.
+
+Targets: hook median <= 40 ms, p99 <= 80 ms (both projects); >= 5,000 decisions/s in
+process for the default policy (no settings), as the issue sets it; the rate with
+init's rules is printed beside it.
 The package is byte-compiled first, as pip does on install. ``--importtime`` prints the
 hook's slowest imports (python -X importtime).
 
@@ -17,6 +27,7 @@ import argparse
 import compileall
 import json
 import os
+import shlex
 import statistics
 import subprocess
 import sys
@@ -48,6 +59,50 @@ def timed(argv: list[str], stdin: bytes, env: dict) -> float:
     return elapsed * 1000
 
 
+def make_project(path: str) -> str:
+    os.makedirs(os.path.join(path, ".git"))
+    with open(os.path.join(path, ".git", "HEAD"), "w") as f:
+        f.write("ref: refs/heads/main\n")
+    return path
+
+
+def init_hook(project: str, env: dict) -> list[str]:
+    """Run `ringfence init --project` there; the PreToolUse command it wrote, as argv."""
+    p = subprocess.run([os.path.join(BIN, "ringfence"), "init", "--project", "--yes"], cwd=project, env=env,
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        raise SystemExit(f"ringfence: init failed: {p.stderr[:300]}")
+    with open(os.path.join(project, ".claude", "settings.json")) as f:
+        settings = json.load(f)
+    return shlex.split(settings["hooks"]["PreToolUse"][-1]["hooks"][0]["command"])
+
+
+def payloads(project: str) -> list[bytes]:
+    out = []
+    for tool, tool_input in CALLS:
+        ti = {k: v.format(project=project) for k, v in tool_input.items()}
+        out.append(json.dumps({"session_id": "bench", "hook_event_name": "PreToolUse", "cwd": project,
+                               "permission_mode": "default", "tool_name": tool, "tool_input": ti}).encode())
+    return out
+
+
+def decisions_per_second(project: str, home: str, env: dict) -> float:
+    """The median rate of batches of 40 decisions over 2 s: a burst of load elsewhere on the
+    (shared) machine moves a few batches, not the figure."""
+    from ringfence.guard.decide import Judge
+    from ringfence.policy import load_policy
+    judge = Judge(load_policy(project, home=home), env=env)
+    calls = [(t, {k: v.format(project=project) for k, v in ti.items()}) for t, ti in CALLS]
+    rates, t0 = [], time.perf_counter()
+    while time.perf_counter() - t0 < 2.0:
+        t = time.perf_counter()
+        for _ in range(8):
+            for tool, ti in calls:
+                judge.decide(tool, ti)
+        rates.append(8 * len(calls) / (time.perf_counter() - t))
+    return statistics.median(rates)
+
+
 def main(argv: list[str]) -> int:
     from rich.console import Console
     from rich.table import Table
@@ -57,31 +112,29 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--importtime", action="store_true")
     args = ap.parse_args(argv)
     compileall.compile_dir(os.path.join(ROOT, "src", "ringfence"), quiet=1)
+    sys.path.insert(0, os.path.join(ROOT, "src"))
 
     with tempfile.TemporaryDirectory() as tmp:
         home = os.path.join(tmp, "home")
-        project = os.path.join(home, "project")
-        os.makedirs(os.path.join(project, ".git"))
-        with open(os.path.join(project, ".git", "HEAD"), "w") as f:
-            f.write("ref: refs/heads/main\n")
         env = {"HOME": home, "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
-        payloads = []
-        for tool, tool_input in CALLS:
-            ti = {k: v.format(project=project) for k, v in tool_input.items()}
-            payloads.append(json.dumps({"session_id": "bench", "hook_event_name": "PreToolUse", "cwd": project,
-                                        "permission_mode": "default", "tool_name": tool, "tool_input": ti}).encode())
-        hook = [os.path.join(BIN, "ringfence"), "hook"]
-        bare = [sys.executable, "-c", "pass"]
-        for _ in range(5):  # warm the page cache for both
-            timed(hook, payloads[0], env)
-            timed(bare, b"", env)
-        hook_ms, bare_ms = [], []
-        for i in range(args.n):  # interleaved, so load on the machine hits both alike
-            hook_ms.append(timed(hook, payloads[i % len(payloads)], env))
-            bare_ms.append(timed(bare, b"", env))
+        initialized = make_project(os.path.join(home, "project"))
+        plain = make_project(os.path.join(home, "plain"))
+        hook = init_hook(initialized, env)
+        runs = {  # label -> (argv, payloads)
+            "floor": ([sys.executable, "-c", "pass"], [b""]),
+            "init": (hook, payloads(initialized)),
+            "plain": (hook, payloads(plain)),
+        }
+        times: dict[str, list[float]] = {label: [] for label in runs}
+        for _ in range(5):  # warm the page cache and the policy caches
+            for label, (cmd, data) in runs.items():
+                timed(cmd, data[0], env)
+        for i in range(args.n):  # interleaved, so load on the machine hits all alike
+            for label, (cmd, data) in runs.items():
+                times[label].append(timed(cmd, data[i % len(data)], env))
 
         if args.importtime:
-            p = subprocess.run([sys.executable, "-X", "importtime", "-m", "ringfence", "hook"], input=payloads[0],
+            p = subprocess.run(hook[:1] + ["-X", "importtime"] + hook[1:], input=runs["init"][1][0],
                                capture_output=True, env=env)
             rows = [line.split("|") for line in p.stderr.decode().splitlines() if line.startswith("import time:")
                     and "cumulative" not in line]
@@ -90,31 +143,22 @@ def main(argv: list[str]) -> int:
             for r in rows[:15]:
                 print(f"  {int(r[1]):>8}  {r[2].rstrip()}")
 
-        sys.path.insert(0, os.path.join(ROOT, "src"))
-        from ringfence.guard.decide import Judge
-        from ringfence.policy import load_policy
-        judge = Judge(load_policy(project, home=home), env=env)
-        calls = [(t, {k: v.format(project=project) for k, v in ti.items()}) for t, ti in CALLS]
-        n, t0 = 0, time.perf_counter()
-        while time.perf_counter() - t0 < 2.0:
-            for tool, ti in calls:
-                judge.decide(tool, ti)
-            n += len(calls)
-        per_sec = n / (time.perf_counter() - t0)
+        per_sec = {"init": decisions_per_second(initialized, home, env), "plain": decisions_per_second(plain, home, env)}
 
-    t = Table(title=f"ringfence hook: fresh process per call, {args.n} calls")
-    for col in ("", "median ms", "p99 ms", "target"):
+    names = {"init": "hook, settings from init", "plain": "hook, no settings"}
+    t = Table(title=f"ringfence hook: fresh process per call, {args.n} calls ({' '.join(hook[:2])} ...)")
+    for col in ("", "median ms", "p99 ms", "vs floor", "decisions/s in process", "target"):
         t.add_column(col, justify="right" if col else "left")
-    hm, hp = statistics.median(hook_ms), percentile(hook_ms, 0.99)
-    bm, bp = statistics.median(bare_ms), percentile(bare_ms, 0.99)
-    t.add_row("python -c pass (floor)", f"{bm:.1f}", f"{bp:.1f}", "")
-    t.add_row("ringfence hook", f"{hm:.1f}", f"{hp:.1f}", "<= 40 / <= 80")
-    t.add_row("hook / floor", f"{hm / bm:.2f}x", f"{hp / bp:.2f}x", "")
-    t.add_row("hook - floor", f"{hm - bm:.1f}", f"{hp - bp:.1f}", "")
-    console = Console()
+    bm, bp = statistics.median(times["floor"]), percentile(times["floor"], 0.99)
+    t.add_row("python -c pass (floor)", f"{bm:.1f}", f"{bp:.1f}", "", "", "")
+    met = per_sec["plain"] >= 5000
+    for label in ("init", "plain"):
+        hm, hp = statistics.median(times[label]), percentile(times[label], 0.99)
+        met = met and hm <= 40 and hp <= 80
+        t.add_row(names[label], f"{hm:.1f}", f"{hp:.1f}", f"{hm / bm:.2f}x, +{hm - bm:.1f} ms",
+                  f"{per_sec[label]:,.0f}", "<= 40 / <= 80" + (", >= 5,000" if label == "plain" else ""))
+    console = Console(width=120)
     console.print(t)
-    console.print(f"in-process decisions: {per_sec:,.0f}/s (target >= 5,000)", highlight=False)
-    met = hm <= 40 and hp <= 80 and per_sec >= 5000
     console.print(f"targets {'met' if met else 'MISSED'} (load average {os.getloadavg()[0]:.1f} on "
                   f"{os.cpu_count()} cores)", highlight=False)
     return 0

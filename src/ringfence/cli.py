@@ -57,9 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         mod = importlib.import_module(module)
         code = int(getattr(mod, func)(argv[1:]) or 0)
-        if argv[0] == "run" and as_program:
-            # the sandboxed command has finished and everything is cleaned up: skip the
-            # interpreter's teardown, it only adds to every sandboxed command's cost
+        if argv[0] in ("run", "hook") and as_program:
+            # the sandboxed command has finished (or the hook's reply is written) and
+            # everything is cleaned up: skip the interpreter's teardown, it only adds to
+            # every sandboxed command's (every tool call's) cost
             sys.stdout.flush()
             sys.stderr.flush()
             import os

@@ -15,7 +15,7 @@ from ringfence.audit.checks import check_host, check_settings, score
 from ringfence.audit.command import main
 from ringfence.audit.host import HostFacts, probe
 from ringfence.audit.setup import read_setup
-from ringfence.guard.init import BASH_DENY
+from ringfence.guard.init import BASH_DENY, hook_command
 from ringfence.policy.defaults import CREDENTIAL_PATHS
 
 ENTRY = {"type": "command", "command": f"{os.path.dirname(sys.executable)}/ringfence hook", "timeout": 30,
@@ -113,6 +113,14 @@ def test_hook_variants(env):
     env.write(env.user, {"hooks": {"PreToolUse": [{"hooks": [
         {"type": "command", "command": f"{sys.executable} -m ringfence hook --profile strict"}]}]}})
     assert env.checks()["guard-hook"].passed
+    # the lean start-up `ringfence init` writes; and the same with its script gone
+    lean = hook_command("strict")
+    env.write(env.user, {"hooks": {"PreToolUse": [{"hooks": [{"type": "command", "command": lean}]}]}})
+    assert env.checks()["guard-hook"].passed
+    moved = lean.replace("/ringfence/guard/hookstart.py", "/gone/ringfence/guard/hookstart.py")
+    env.write(env.user, {"hooks": {"PreToolUse": [{"hooks": [{"type": "command", "command": moved}]}]}})
+    c = env.checks()["guard-hook"]
+    assert not c.passed and "missing" in c.detail
 
 
 def test_claude_json_mcp_and_trust(env):

@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from guardworld import guard_ids
+from ringfence.guard.builtins import _caseless_eq, url_hosts, var_refs
 
 # guard id -> (harmful commands it must flag, near-misses it must leave alone)
 CASES = {
@@ -218,3 +222,31 @@ def test_extra_credential_paths_come_from_the_policy(world):
     d = world.bash("cat $PROJECT/secrets/prod.key", deny_read=("~/.ssh", os.path.join(world.project, "secrets")))
     assert "credential-read" in guard_ids(d)
     assert world.bash("cat $PROJECT/secrets/prod.key", deny_read=("~/.ssh",)).verdict is None
+
+
+# Two patterns the exfiltration guard meets on every curl or echo are matched by hand (no
+# ``re`` on the hook's path); these are the regular expressions they were, and must equal.
+VAR_REF_RX = r"\$\{?([A-Za-z_][A-Za-z0-9_]*)"
+URL_HOST_RX = r"(?i)(?:https?|ftp|wss?)://(?:[^/@\s]*@)?([^/:?#\s'\"]+)"
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("${}aZ_9 \u00e9\n")), max_size=14))
+def test_var_refs_is_the_regex(text):
+    assert var_refs(text) == re.findall(VAR_REF_RX, text)
+
+
+url_parts = st.sampled_from(["http", "https", "HTTP", "Https", "ftp", "ws", "wss", "W\u017f", "http\u017f", "://",
+                             ":/", "/", "@", ":", "?", "#", "'", '"', " ", "\t", "a", "b.c", "x", "\u2028", "\u00e9"])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(url_parts, max_size=10).map("".join))
+def test_url_hosts_is_the_regex(text):
+    assert url_hosts(text) == [m.group(1) for m in re.finditer(URL_HOST_RX, text)]
+
+
+def test_scheme_letters_ignore_case_exactly_as_re_does():
+    for letter in "htpfsw":
+        rx = re.compile("(?i)" + letter)
+        assert [cp for cp in range(0x110000) if (rx.fullmatch(chr(cp)) is not None) != _caseless_eq(chr(cp), letter)] == []

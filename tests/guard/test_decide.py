@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ringfence.errors import GuardError
+from ringfence.guard.grammar import canonical_tool, match_rule
 
 
 def test_ask_as_deny_turns_every_ask_into_deny(world):
@@ -52,3 +55,53 @@ def test_tools_without_paths_have_no_opinion(world):
 def test_commands_are_listed_for_check(world):
     d = world.bash("cd /tmp && bash -c 'ls -la'")
     assert "cd /tmp" in d.commands and any("ls -la" in c and "bash -c" in c for c in d.commands)
+
+
+# ---------------------------------------------------------------- rules skipped for speed
+
+segments = st.sampled_from(["a", "b", ".ssh", "*", "**", "c*", "?", "[ab]", "x.py"])
+rule_paths = st.lists(segments, min_size=1, max_size=4).map("/".join)
+rule_texts = st.one_of(
+    st.tuples(st.sampled_from(["Read", "Edit", "Write", "Grep"]),
+              st.sampled_from(["//", "~/", "./", "/", ""]), rule_paths).map(lambda t: f"{t[0]}({t[1]}{t[2]})"),
+    st.sampled_from(["Bash(rm -rf /)", "Bash(cat *)", "Bash(git push:*)", "Bash(* --force)", "WebFetch(domain:x.com)",
+                     "Read", "Bash", "mcp__s__*", "Grep(path:*)"]))
+call_paths = st.lists(st.sampled_from(["a", "b", ".ssh", "c1", "x.py", "..", "."]), min_size=1, max_size=4).map(
+    "/".join)
+
+
+@st.composite
+def calls(draw):
+    base = draw(st.sampled_from(["$HOMEDIR/", "$PROJECT/", "/", "", "~/"]))
+    path = base + draw(call_paths)
+    tool = draw(st.sampled_from(["Bash", "Read", "Edit", "Write", "Grep", "Glob", "WebFetch", "mcp__s__t"]))
+    if tool == "Bash":
+        verb = draw(st.sampled_from(["cat", "rm -rf", "cp x", "chmod 600", "ls", "git push --force", "echo hi >"]))
+        return tool, {"command": f"{verb} {path}"}
+    return tool, {"file_path": path, "path": path, "pattern": draw(st.sampled_from(["", "*.py", "**/x"])),
+                  "url": "https://a.x.com/"}
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(["deny", "ask"]), rule_texts), max_size=8), calls())
+def test_rules_the_index_skips_could_not_have_matched(world, rules, call):
+    """PathRuleIndex and may_apply only skip work: every rule, tried on every call as
+    match_rule would, finds exactly what the Judge finds."""
+    judge = world.judge(rules=[f"{kind} {text}" for kind, text in rules])
+    tool, tool_input = call
+    tool_input = {k: world.sub(v) for k, v in tool_input.items()}
+    judge.ctx.begin()
+    built, _notes = judge._call(canonical_tool(tool), tool_input)
+    for kind in ("deny", "ask"):
+        everything = [(f"{kind} rule {rule.text} ({rule.source})", detail)
+                      for rule in judge.rules if rule.kind == kind
+                      for detail, _how in match_rule(rule, built, judge.ctx)[:1]]
+        found = judge._rule_findings(built, kind, judge.path_rules.possible(built, judge.ctx))
+        assert [(f.source, f.detail) for f in found] == everything
+
+
+def test_indexed_path_rules_still_match(world):  # positive control for the property above
+    d = world.bash("cat $HOMEDIR/a/b/c", rules=["deny Read(~/a/**)", "deny Read(/zzz/**)", "ask Edit(~/a/**)"])
+    assert [f.source.split(" (")[0] for f in d.findings if "rule" in f.source] == ["deny rule Read(~/a/**)"]
+    d = world.tool("Edit", {"file_path": "$HOMEDIR/a/x.py"}, rules=["ask Edit(~/a/**)", "deny Read(//zzz)"])
+    assert d.verdict == "ask" and "Edit(~/a/**)" in d.reason

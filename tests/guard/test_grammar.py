@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from ringfence.guard.grammar import BashMatcher, DomainMatcher, rule_path
+from ringfence.guard.grammar import BashMatcher, DomainMatcher, rule_path, split_param, split_rule
 
 
 @pytest.mark.parametrize("spec, text, want", [
@@ -202,3 +205,34 @@ def test_agent_rules(world):
 def test_bad_rules_are_skipped_with_a_reason(world):
     j = world.judge(rules=["deny Bash(unclosed", "deny WebFetch(example.com)"])
     assert len(j.problems) == 2 and j.decide("Bash", {"command": "ls"}).verdict is None
+
+
+# The rule grammar is parsed by hand (no ``re`` on the hook's path); these are the
+# regular expressions it used to be, and must stay equal to.
+RULE_RX = re.compile(r"^\s*([^()\s]+)\s*(?:\((.*)\))?\s*$", re.S)
+PARAM_RX = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*):(.*)$", re.S)
+rule_texts = st.text(alphabet=st.sampled_from(list("aB_1:()* \t\n\x1c\u2028\u00e9x")), max_size=12)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(rule_texts)
+def test_split_rule_and_param_are_the_grammar_regexes(text):
+    m = RULE_RX.match(text)
+    assert split_rule(text) == ((m.group(1), m.group(2)) if m else None)
+    m = PARAM_RX.match(text)
+    assert split_param(text) == ((m.group(1), m.group(2)) if m else None)
+
+
+@pytest.mark.parametrize("text, want", [
+    ("Bash", ("Bash", None)), ("Bash(rm -rf /)", ("Bash", "rm -rf /")), ("  Read ( ~/.ssh/** ) ", ("Read", " ~/.ssh/** ")),
+    ("Bash(a(b)c)", ("Bash", "a(b)c")), ("Bash()", ("Bash", "")), ("Bash(x", None), ("(x)", None), ("", None),
+    ("Bash(x) y", None),
+])
+def test_split_rule_examples(text, want):
+    assert split_rule(text) == want
+
+
+def test_prefix_rules_match_at_any_whitespace():
+    m = BashMatcher("git push:*", home="/h")
+    assert m.literal("git push") and m.literal("git push\torigin") and m.literal("git push\u2028x")
+    assert not m.literal("git pushx") and not m.literal("git pus")

@@ -23,7 +23,9 @@ WEIGHT = {Severity.CRITICAL: 10, Severity.HIGH: 6, Severity.MEDIUM: 3, Severity.
 MIN_BWRAP = (0, 5, 0)
 MINIMAL_DOMAINS = ["registry.npmjs.org", "pypi.org", "files.pythonhosted.org"]
 MAX_DOMAINS = 32
-_HOOK = re.compile(r"(?:^|[\s/])ringfence\b\S*\s+(?:-\S+\s+)*hook\b|-m\s+ringfence\s+hook\b")
+# `ringfence hook`, `python -m ringfence hook`, or the lean start-up `ringfence init` writes
+_HOOK = re.compile(r"(?:^|[\s/])ringfence\b\S*\s+(?:-\S+\s+)*hook\b|-m\s+ringfence\s+hook\b"
+                   r"|/ringfence/guard/hookstart\.py\b")
 
 
 @dataclass(frozen=True)
@@ -236,7 +238,11 @@ def _runnable(command: str) -> bool:
     if "/" not in exe:
         from shutil import which
         return which(exe) is not None
-    return os.path.isfile(exe) and os.access(exe, os.X_OK)
+    if not (os.path.isfile(exe) and os.access(exe, os.X_OK)):
+        return False
+    # an interpreter running a script (`python -I -S .../hookstart.py ...`): the script too
+    script = next((a for a in argv[1:] if not a.startswith("-")), None)
+    return script is None or not script.endswith(".py") or os.path.isfile(script)
 
 
 def _network(setup: Setup) -> Check:

@@ -7,13 +7,26 @@ listed gets GNU defaults (short options cluster, no option takes a value).
 """
 from __future__ import annotations
 
-from collections import namedtuple
+from ringfence.records import Record, new
 
-Opts = namedtuple("Opts", "flags values positionals")
-Opts.__doc__ = """flags: frozenset of normalized names ('-r', '--force-with-lease'); values: {flag: [Word]};
-positionals: [Word] in order."""
 
-Spec = namedtuple("Spec", "valued long_valued aliases cluster", defaults=("", (), {}, True))
+class Opts(Record):
+    """flags: frozenset of normalized names ('-r', '--force-with-lease'); values: {flag: [Word]};
+    positionals: [Word] in order."""
+    __slots__ = ()
+
+    def __new__(cls, flags, values, positionals):
+        return new(cls, (flags, values, positionals))
+
+
+class Spec(Record):
+    """valued: short options taking a value; long_valued: long ones; aliases: spelling -> the
+    normalized flag (a shared default: never changed); cluster: short options combine (-rf)."""
+    __slots__ = ()
+
+    def __new__(cls, valued="", long_valued=(), aliases={}, cluster=True):
+        return new(cls, (valued, long_valued, aliases, cluster))
+
 
 SPECS: dict[str, Spec] = {
     "rm": Spec("", (), {"--recursive": "-r", "-R": "-r", "--force": "-f", "--dir": "-d"}),

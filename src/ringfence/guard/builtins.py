@@ -11,9 +11,6 @@ other than the guard's own ("ask" for a milder case, "unknown" when it cannot te
 from __future__ import annotations
 
 import posixpath
-import re
-from collections import namedtuple
-from fnmatch import fnmatchcase
 
 from ringfence.guard.args import Spec, git_call, options
 from ringfence.guard.effects import (
@@ -23,12 +20,32 @@ from ringfence.guard.paths import (
     PathSet, ancestors, covers_children, relation, resolve, resolve_pattern, static_prefix, within,
 )
 from ringfence.guard.shell import PRIVILEGE, SHELLS, UNKNOWN, code_of, interpreter
+from ringfence.guard.wildcard import fnmatchcase
+from ringfence.records import Record, new
 
-Guard = namedtuple("Guard", "id verdict reason suggestion check")
-Hit = namedtuple("Hit", "detail command verdict", defaults=(None, None))
-Call = namedtuple("Call", "tool commands scripts files tool_input")
-Call.__doc__ = """tool: canonical tool name; commands: every simple command (Bash, scripts it runs);
-scripts: the shell.Script objects (for $(...) indexes); files: (path, mode, glob) for file tools."""
+
+class Guard(Record):
+    __slots__ = ()
+
+    def __new__(cls, id, verdict, reason, suggestion, check):
+        return new(cls, (id, verdict, reason, suggestion, check))
+
+
+class Hit(Record):
+    __slots__ = ()
+
+    def __new__(cls, detail, command=None, verdict=None):
+        return new(cls, (detail, command, verdict))
+
+
+class Call(Record):
+    """tool: canonical tool name; commands: every simple command (Bash, scripts it runs);
+    scripts: the shell.Script objects (for $(...) indexes); files: (path, mode, glob) for file tools."""
+    __slots__ = ()
+
+    def __new__(cls, tool, commands, scripts, files, tool_input):
+        return new(cls, (tool, commands, scripts, files, tool_input))
+
 
 PROTECTED_BRANCHES = ("main", "master")
 TOP_LEVEL_SCRATCH = ("/tmp", "/var/tmp", "/dev/shm")
@@ -76,8 +93,9 @@ SECRET_COMMANDS = (
     ("op", "read"), ("vault", "read"), ("vault", "kv", "get"), ("pass", "show"), ("kubectl", "get", "secret"),
     ("kubectl", "get", "secrets"), ("heroku", "auth:token"), ("doppler", "secrets"),
 )
-# Regular expressions are kept as strings: re compiles each on first use (and caches it), so
-# a hook process that never meets SQL never pays for compiling it.
+# Regular expressions are kept as strings and searched with _search: ``re`` is imported, and
+# each pattern compiled (and cached), on first use, so a hook process that never meets SQL or
+# inline code never pays for either (the hook starts afresh for every tool call).
 SQL_DROP = (r"\b(?:DROP\s+(?:DATABASE|SCHEMA|TABLE|OWNED)|TRUNCATE\s+(?:TABLE\s+)?[\w\"`.]+"
             r"|DELETE\s+FROM\s+[\w\"`.]+\s*(?:;|$)|dropDatabase\s*\(|\.drop\s*\(\s*\))")
 DB_RESET_WORDS = frozenset({"db:drop", "db:reset", "migrate:fresh", "migrate:reset", "db:wipe", "db:purge",
@@ -94,9 +112,6 @@ HARMLESS_DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/
                     "/dev/udp/")
 DISK_TOOLS = frozenset({"mkfs", "mke2fs", "mkswap", "wipefs", "fdisk", "sfdisk", "cfdisk", "parted", "sgdisk",
                         "gdisk", "blkdiscard", "mkntfs", "mkdosfs", "cryptsetup", "zpool", "hdparm"})
-
-_VAR_REF = r"\$\{?([A-Za-z_][A-Za-z0-9_]*)"
-_URL_HOST = r"(?i)(?:https?|ftp|wss?)://(?:[^/@\s]*@)?([^/:?#\s'\"]+)"
 
 
 class Context:
@@ -141,6 +156,14 @@ class Context:
         """Forget what was looked up for the previous call (the file system may have changed)."""
         self._real: dict[str, str] = {}
         self._args: dict[int, list] = {}
+        self._paths: dict[tuple, list[str] | None] = {}
+        self._memo: dict[tuple, object] = {}
+
+    def memo(self, key: tuple, make, *args):
+        """``make(*args)``, once per call for ``key`` (which names what it is computed from)."""
+        if key not in self._memo:
+            self._memo[key] = make(*args)
+        return self._memo[key]
 
     def file_args(self, cmd) -> list:
         key = id(cmd)
@@ -169,14 +192,21 @@ class Context:
 
     def paths_of(self, word, cwd, *, follow: bool = True) -> list[str] | None:
         """Concrete absolute candidates for a word: lexical and (if different) real path."""
-        p = resolve(word.text, cwd)
-        if p is None:
-            return None
-        if follow:
-            rp = self.realpath(p)
-            if rp != p:
-                return [p, rp]
-        return [p]
+        return self.text_paths(word.text, cwd, follow=follow)
+
+    def text_paths(self, text: str, cwd, *, follow: bool = True) -> list[str] | None:
+        """``paths_of`` for a word's text (cached per call: every path rule asks again)."""
+        key = (text, cwd, follow)
+        if key not in self._paths:
+            p = resolve(text, cwd)
+            if p is None:
+                got = None
+            elif follow and self.realpath(p) != p:
+                got = [p, self.realpath(p)]
+            else:
+                got = [p]
+            self._paths[key] = got
+        return self._paths[key]
 
     def credential(self, path: str) -> str | None:
         """The deny_read source that covers ``path`` (a more specific allow_read re-allows)."""
@@ -440,7 +470,7 @@ def check_db_drop(call, ctx):
             yield Hit("redis-cli FLUSHALL/FLUSHDB deletes every key", cmd)
             continue
         for sql in _sql_texts(cmd, call.commands):
-            m = re.search(SQL_DROP, sql, re.I)
+            m = _search(SQL_DROP, sql, ignorecase=True)
             if m:
                 yield Hit(f"{name} runs {m.group(0).strip()!r}", cmd)
                 break
@@ -615,7 +645,7 @@ def check_fork_bomb(call, ctx):
             yield Hit(f"the function {name!r} starts copies of itself without end", cmd)
             return
         for code in code_of(cmd):
-            if re.search(FORK_CODE, code):
+            if _search(FORK_CODE, code):
                 yield Hit("the code forks without end", cmd)
                 return
 
@@ -766,9 +796,9 @@ def check_persistence(call, ctx):
         elif name == "systemctl" and any(w.text in ("enable", "link") for w in cmd.argv[1:]):
             yield Hit("systemctl enable makes a unit start at boot/login", cmd)
         for code in code_of(cmd):
-            m = re.search(r"\.(?:bashrc|zshrc|zshenv|bash_profile|profile)\b|authorized_keys|\.git/hooks|crontab",
-                          code)
-            if m and re.search(r"open\(|write|>>|appendFile|File\.|fopen|tee", code):
+            m = _search(r"\.(?:bashrc|zshrc|zshenv|bash_profile|profile)\b|authorized_keys|\.git/hooks|crontab",
+                        code)
+            if m and _search(r"open\(|write|>>|appendFile|File\.|fopen|tee", code):
                 yield Hit(f"{name} code writes {m.group(0)}", cmd)
                 break
 
@@ -787,7 +817,7 @@ def _secret_source(cmd, ctx) -> str | None:
             return " ".join(pattern)
     if name in ("echo", "printf"):
         for w in cmd.argv[1:]:
-            for v in re.findall(_VAR_REF, w.raw):
+            for v in var_refs(w.raw):
                 if _secret_var(v):
                     return f"${v}"
     for fa in ctx.file_args(cmd):
@@ -827,7 +857,7 @@ def check_secret_exfil(call, ctx):
             if not sends_to_network(cmd):
                 continue
             name = name_of(cmd)
-            if any(re.search(_CODE_ENV, code) for code in code_of(cmd)):
+            if any(_search(_CODE_ENV, code) for code in code_of(cmd)):
                 yield Hit(f"{name} code sends the environment over the network", cmd)
                 continue
             for up in upstream(cmd, cmds):
@@ -860,15 +890,90 @@ def _exfil_args(cmd, cmds, ctx):
                 if ctx.secret_files.find(p):
                     yield Hit(f"{name} sends {p}", cmd)
                     return
-    hosts = [m.group(1) for w in cmd.argv[1:] for m in re.finditer(_URL_HOST, w.text)]
+    hosts = [h for w in cmd.argv[1:] for h in url_hosts(w.text)]
     if name in ("nc", "ncat", "netcat", "telnet", "ssh", "scp", "dig", "nslookup", "host", "ping"):
         hosts = hosts or [w.text for w in options(cmd.argv[1:], name).positionals[:1]]
     for w in cmd.argv[1:]:
-        for v in re.findall(_VAR_REF, w.raw):
+        for v in var_refs(w.raw):
             if _secret_var(v) and not _host_allowed(v, hosts, ctx):
                 yield Hit(f"{name} sends ${v} to {hosts[0] if hosts else 'a host'} that is not where it belongs",
                           cmd, "ask")
                 return
+
+
+def _search(pattern: str, text: str, *, ignorecase: bool = False):
+    """``re.search``, with ``re`` imported on first use (see SQL_DROP)."""
+    import re
+    return re.search(pattern, text, re.I if ignorecase else 0)
+
+
+_SCHEMES = ("https", "http", "ftp", "wss", "ws")
+
+
+def url_hosts(text: str) -> list[str]:
+    """The hosts of the URLs in ``text``, in order: a scheme (http, https, ftp, ws, wss, in
+    any case), ``://``, an optional ``user@``, then the host; what ``[m.group(1) for m in
+    re.finditer(r"(?i)(?:https?|ftp|wss?)://(?:[^/@\\s]*@)?([^/:?#\\s'\"]+)", text)]`` gives."""
+    out, pos = [], 0
+    c = text.find("://")
+    while c != -1:
+        host = None
+        if any(c - len(s) >= pos and _caseless_eq(text[c - len(s):c], s) for s in _SCHEMES):
+            host = _url_host_at(text, c + 3)
+        if host is None:
+            c = text.find("://", c + 1)
+        else:
+            out.append(text[host[0]:host[1]])
+            pos = host[1]
+            c = text.find("://", pos)
+    return out
+
+
+def _caseless_eq(text: str, lower: str) -> bool:
+    """``text`` is ``lower`` (ASCII letters) ignoring case as ``re.I`` does: 'ſ' (long s) is an 's'."""
+    return all(ch.lower() == c or (c == "s" and ch == "\u017f") for ch, c in zip(text, lower))
+
+
+def _url_host_at(text: str, i: int) -> tuple[int, int] | None:
+    u = i
+    while u < len(text) and text[u] not in "/@" and not text[u].isspace():
+        u += 1
+    if u < len(text) and text[u] == "@":  # user@ (if a host follows it)
+        end = _host_end(text, u + 1)
+        if end > u + 1:
+            return u + 1, end
+    end = _host_end(text, i)
+    return (i, end) if end > i else None
+
+
+def _host_end(text: str, i: int) -> int:
+    while i < len(text) and text[i] not in "/:?#'\"" and not text[i].isspace():
+        i += 1
+    return i
+
+
+_NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+_NAME_CHARS = _NAME_START | frozenset("0123456789")
+
+
+def var_refs(text: str) -> list[str]:
+    """The names that ``$NAME`` and ``${NAME`` in ``text`` refer to, in order; what
+    ``re.findall(r"\\$\\{?([A-Za-z_][A-Za-z0-9_]*)", text)`` gives."""
+    out = []
+    i = text.find("$")
+    while i != -1:
+        j = i + 1
+        if text[j:j + 1] == "{" and text[j + 1:j + 2] in _NAME_START:
+            j += 1
+        if text[j:j + 1] in _NAME_START:  # (an empty slice is not in it)
+            k = j + 1
+            while k < len(text) and text[k] in _NAME_CHARS:
+                k += 1
+            out.append(text[j:k])
+            i = text.find("$", k)
+        else:
+            i = text.find("$", i + 1)
+    return out
 
 
 GUARDS: tuple[Guard, ...] = (

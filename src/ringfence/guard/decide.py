@@ -19,23 +19,35 @@ into a deny. An unparseable command is never allowed: it is at least "ask".
 from __future__ import annotations
 
 import posixpath
-from collections import namedtuple
 
 from ringfence.errors import GuardError
 from ringfence.guard.builtins import GUARDS, Call, Context
 from ringfence.guard.effects import file_args
 from ringfence.guard.facts import Facts
-from ringfence.guard.grammar import allowed, canonical_tool, compile_rules, match_rule
+from ringfence.guard.grammar import PathRuleIndex, allowed, canonical_tool, compile_rules, match_rule, may_apply
 from ringfence.guard.paths import resolve
 from ringfence.guard.shell import parse
+from ringfence.records import Record, new
 
-Finding = namedtuple("Finding", "source verdict detail suggestion command")
-Finding.__doc__ = """source: 'guard <id>', 'deny rule <text> (<file>)', 'unknown', 'unparseable';
-verdict: deny/ask/allow after policy; detail: what was found; command: the simple command (text) or ''."""
-Decision = namedtuple("Decision", "verdict reason findings commands problems")
-Decision.__doc__ = """verdict: 'allow', 'ask', 'deny' or None (no opinion); reason: one line for the model
-and the user; findings: every Finding; commands: the simple commands judged (display text);
-problems: rules that were skipped and why."""
+
+class Finding(Record):
+    """source: 'guard <id>', 'deny rule <text> (<file>)', 'unknown', 'unparseable';
+    verdict: deny/ask/allow after policy; detail: what was found; command: the simple command (text) or ''."""
+    __slots__ = ()
+
+    def __new__(cls, source, verdict, detail, suggestion, command):
+        return new(cls, (source, verdict, detail, suggestion, command))
+
+
+class Decision(Record):
+    """verdict: 'allow', 'ask', 'deny' or None (no opinion); reason: one line for the model
+    and the user; findings: every Finding; commands: the simple commands judged (display text);
+    problems: rules that were skipped and why."""
+    __slots__ = ()
+
+    def __new__(cls, verdict, reason, findings, commands, problems):
+        return new(cls, (verdict, reason, findings, commands, problems))
+
 
 MAX_SCRIPTS = 8
 FILE_FIELDS = {"Read": ("file_path", "read"), "Edit": ("file_path", "write"), "Write": ("file_path", "write"),
@@ -50,6 +62,9 @@ class Judge:
         self.policy = policy
         self.ctx = Context(policy, facts or Facts(), env)
         self.rules, self.problems = compile_rules(policy.guard.rules, home=self.ctx.home, cwd=self.ctx.cwd)
+        self.path_rules = PathRuleIndex(self.rules)
+        self._applicable: dict[tuple[str, str], list] = {}  # (kind, tool) -> [(index, rule)] in order
+        self.allow_rules = [r for r in self.rules if r.kind == "allow"]
         disabled = {i.value for i in policy.guard.disabled}
         self.guards = [g for g in GUARDS if g.id not in disabled]
         self.unknown = policy.guard.unknown.value
@@ -142,7 +157,8 @@ class Judge:
     # -- judgement
 
     def _findings(self, call, notes) -> list:
-        out = self._rule_findings(call, "deny")
+        possible = self.path_rules.possible(call, self.ctx)
+        out = self._rule_findings(call, "deny", possible)
         for g in self.guards:
             if not call.commands and not call.files:
                 break
@@ -155,16 +171,21 @@ class Judge:
                 verdict = hit.verdict or g.verdict
                 out.append(Finding(f"guard {g.id}", verdict, hit.detail, g.suggestion,
                                    hit.command.text if hit.command else ""))
-        out += self._rule_findings(call, "ask")
+        out += self._rule_findings(call, "ask", possible)
         for kind, detail in notes:
             out.append(Finding(kind, "unparseable" if kind == "unparseable" else "unknown", detail,
                                "rewrite it as plain commands (no generated code), or ask the user to run it", ""))
         return [f._replace(verdict=self._apply_policy(f.verdict)) for f in out]
 
-    def _rule_findings(self, call, kind: str) -> list:
+    def _rule_findings(self, call, kind: str, possible: set[int] | None) -> list:
+        """``possible``: the path rules that may match (PathRuleIndex); the others cannot."""
         out = []
-        for rule in self.rules:
-            if rule.kind != kind:
+        key = (kind, call.tool)
+        if key not in self._applicable:
+            self._applicable[key] = [(i, r) for i, r in enumerate(self.rules) if r.kind == kind and may_apply(r, call.tool)]
+        skip = set() if possible is None else self.path_rules.members - possible
+        for i, rule in self._applicable[key]:
+            if i in skip:
                 continue
             for detail, how in match_rule(rule, call, self.ctx):
                 verdict = kind if how == "match" else "unknown"
@@ -193,7 +214,7 @@ class Judge:
             reason = "; ".join(dict.fromkeys(f"{f.detail} [{f.source}]" for f in first[:3]))
             return Decision(verdict, f"ringfence: {reason}. Instead: {first[0].suggestion}.", tuple(findings),
                             commands, tuple(self.problems))
-        rule = allowed(self.rules, call, self.ctx)
+        rule = allowed(self.allow_rules, call, self.ctx)
         if rule:
             return Decision("allow", f"ringfence: allowed by {rule}", tuple(findings), commands, tuple(self.problems))
         return Decision(None, "", tuple(findings), commands, tuple(self.problems))

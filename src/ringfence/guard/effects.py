@@ -6,14 +6,19 @@ and ``sed -i`` all count as touching the files they name.
 """
 from __future__ import annotations
 
-from collections import namedtuple
-
 from ringfence.guard.args import options
 from ringfence.guard.shell import Word, code_of, interpreter
+from ringfence.records import Record, new
 
-FileArg = namedtuple("FileArg", "word mode recursive")
-FileArg.__doc__ = """word: the Word naming the file; mode: 'read', 'write' (content changes, incl. delete),
-'attr' (permissions/timestamps) or 'meta' (names only); recursive: the command walks the tree."""
+
+class FileArg(Record):
+    """word: the Word naming the file; mode: 'read', 'write' (content changes, incl. delete),
+    'attr' (permissions/timestamps) or 'meta' (names only); recursive: the command walks the tree."""
+    __slots__ = ()
+
+    def __new__(cls, word, mode, recursive):
+        return new(cls, (word, mode, recursive))
+
 
 # Commands whose path arguments are only looked at, not read.
 META = frozenset({

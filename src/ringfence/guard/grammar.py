@@ -29,18 +29,23 @@ every simple command must match one, with only Claude Code's own wrappers stripp
 from __future__ import annotations
 
 import posixpath
-import re
-from collections import namedtuple
-from fnmatch import fnmatchcase
 
 from ringfence.guard.args import options
 from ringfence.guard.effects import file_args
-from ringfence.guard.paths import relation, static_prefix
+from ringfence.guard.paths import is_glob, relation, static_prefix
 from ringfence.guard.shell import UNKNOWN, command_name
+from ringfence.guard.wildcard import fnmatchcase, star_match, star_match_words, words_match
+from ringfence.records import Record, new
 
-Rule = namedtuple("Rule", "kind tool text source scope matcher spec")
-Rule.__doc__ = """kind: allow/ask/deny; tool: canonical name or glob; matcher: one of the
-*Matcher objects below, or None for the whole tool; spec: the text between the parentheses."""
+
+class Rule(Record):
+    """kind: allow/ask/deny; tool: canonical name or glob; matcher: one of the
+    *Matcher objects below, or None for the whole tool; spec: the text between the parentheses."""
+    __slots__ = ()
+
+    def __new__(cls, kind, tool, text, source, scope, matcher, spec):
+        return new(cls, (kind, tool, text, source, scope, matcher, spec))
+
 
 READ_TOOLS = ("Read", "Grep", "Glob")
 EDIT_TOOLS = ("Edit", "Write", "MultiEdit", "NotebookEdit")
@@ -53,8 +58,8 @@ ALLOW_STRIPPED = frozenset({"timeout", "time", "nice", "nohup", "stdbuf", "comma
 SAFE_ASSIGNS = frozenset({"LANG", "LC_ALL", "LC_CTYPE", "TZ", "NODE_ENV", "CI", "DEBUG", "FORCE_COLOR", "NO_COLOR",
                           "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE", "RUST_BACKTRACE", "RUST_LOG", "TERM",
                           "GIT_PAGER", "PAGER", "COLUMNS"})
-_RULE = re.compile(r"^\s*([^()\s]+)\s*(?:\((.*)\))?\s*$", re.S)
-_PARAM = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*):(.*)$", re.S)
+# Parsing and matching here avoid ``re`` (see wildcard.py): the hook imports this module on
+# every call. The few regular expressions left are compiled where a call needs them.
 
 
 def canonical_tool(name: str) -> str:
@@ -73,31 +78,57 @@ def compile_rules(rules, *, home: str, cwd: str) -> tuple[list[Rule], list[str]]
     return out, problems
 
 
+def split_rule(text: str) -> tuple[str, str | None] | None:
+    """``Tool`` or ``Tool(specifier)`` -> (tool, specifier or None); None if neither.
+
+    The grammar as a regular expression: ``^\\s*([^()\\s]+)\\s*(?:\\((.*)\\))?\\s*$`` (re.S).
+    """
+    s = text.lstrip()
+    word = s.split(None, 1)[0] if s else ""
+    n = min([i for i in (word.find("("), word.find(")")) if i != -1] + [len(word)])
+    if n == 0:
+        return None
+    rest = s[n:].strip()
+    if not rest:
+        return s[:n], None
+    if len(rest) >= 2 and rest[0] == "(" and rest[-1] == ")":
+        return s[:n], rest[1:-1]
+    return None
+
+
+def split_param(spec: str) -> tuple[str, str] | None:
+    """``name:value`` -> (name, value) for an ASCII identifier name (``^([A-Za-z_][A-Za-z0-9_]*):(.*)$``)."""
+    name, colon, value = spec.partition(":")
+    if colon and name.isascii() and name.isidentifier():
+        return name, value
+    return None
+
+
 def compile_rule(r, *, home: str, cwd: str):
-    m = _RULE.match(r.text)
-    if not m:
+    parts = split_rule(r.text)
+    if parts is None:
         return None, "not a rule: expected Tool or Tool(specifier)"
-    tool, spec = canonical_tool(m.group(1)), m.group(2)
+    tool, spec = canonical_tool(parts[0]), parts[1]
     if r.kind not in ("allow", "ask", "deny"):
         return None, f"unknown kind {r.kind!r}"
-    if "*" in tool and r.kind == "allow" and not re.match(r"^mcp__[^*]+__", tool):
+    if "*" in tool and r.kind == "allow" and not _literal_mcp_server(tool):
         return None, "allow rules take a tool-name glob only after a literal MCP server (mcp__srv__get_*)"
     if spec is not None:
         spec = spec.strip()
     if not spec or spec == "*":
         return Rule(r.kind, tool, r.text, r.source, r.scope, None, None), None
-    pm = _PARAM.match(spec)
+    pm = split_param(spec)
     is_param = pm is not None and (
-        (tool in ("Bash", "PowerShell") and pm.group(1) in BASH_PARAMS)
-        or (tool == "WebFetch" and pm.group(1) != "domain")
+        (tool in ("Bash", "PowerShell") and pm[0] in BASH_PARAMS)
+        or (tool == "WebFetch" and pm[0] != "domain")
         or (tool not in ("Bash", "PowerShell", "WebFetch") and tool not in PATH_RULE_TOOLS)
-        or pm.group(1) in PRIMARY)
+        or pm[0] in PRIMARY)
     if is_param:
-        if pm.group(1) in PRIMARY:
-            return None, f"{pm.group(1)} is the tool's primary field: write {tool}({pm.group(2)}) instead"
+        if pm[0] in PRIMARY:
+            return None, f"{pm[0]} is the tool's primary field: write {tool}({pm[1]}) instead"
         if r.kind == "allow":
             return None, "parameter rules work for deny and ask only"
-        return Rule(r.kind, tool, r.text, r.source, r.scope, ParamMatcher(pm.group(1), pm.group(2)), spec), None
+        return Rule(r.kind, tool, r.text, r.source, r.scope, ParamMatcher(pm[0], pm[1]), spec), None
     if tool in ("Bash", "PowerShell"):
         return Rule(r.kind, tool, r.text, r.source, r.scope, BashMatcher(spec, home=home), spec), None
     if tool in PATH_RULE_TOOLS:
@@ -116,6 +147,11 @@ def compile_rule(r, *, home: str, cwd: str):
     if tool in SPEC_FIELD:
         return Rule(r.kind, tool, r.text, r.source, r.scope, ParamMatcher(SPEC_FIELD[tool], spec), spec), None
     return None, f"{tool}({spec}) has no specifier form that Claude Code consults"
+
+
+def _literal_mcp_server(tool: str) -> bool:
+    import re
+    return re.match(r"^mcp__[^*]+__", tool) is not None
 
 
 def rule_path(spec: str, *, home: str, base_dir: str, cwd: str, anywhere: bool) -> str:
@@ -137,7 +173,11 @@ def rule_path(spec: str, *, home: str, base_dir: str, cwd: str, anywhere: bool) 
         else:
             p = cwd.rstrip("/") + "/" + s
     p = p.rstrip("/") or "/"
-    return posixpath.normpath(p) if "**" not in p else re.sub(r"/+", "/", p)
+    if "**" not in p:
+        return posixpath.normpath(p)
+    while "//" in p:
+        p = p.replace("//", "/")
+    return p
 
 
 # ---------------------------------------------------------------------- matchers
@@ -177,12 +217,20 @@ def _labels_match(labels: list[str], pattern: str) -> bool:
 class PathMatcher:
     def __init__(self, pattern: str):
         self.pattern = pattern
-        self.glob = any(c in pattern for c in "*?[")
+        self.glob = is_glob(pattern)
+        self.lead: list[str] = []  # the literal segments before the first glob: what it covers starts so
+        for segment in pattern.split("/"):
+            if is_glob(segment):
+                break
+            if segment:
+                self.lead.append(segment)
 
     def covers(self, path: str) -> bool:
         """The pattern matches ``path`` or a directory above it (gitignore semantics)."""
         if not self.glob:
             return path == self.pattern or path.startswith(self.pattern.rstrip("/") + "/") or self.pattern == "/"
+        if self.lead and [s for s in path.split("/") if s][:len(self.lead)] != self.lead:
+            return False  # what the pattern or its directories match starts with its literal segments
         rel = relation(self.pattern, path, hidden_ok=True)
         return "exact" in rel or "above" in rel
 
@@ -198,21 +246,25 @@ class BashMatcher:
             literal_star = "*" in body
         elif body.endswith(" *"):
             body, prefix = body[:-2], True
-        pieces = [re.escape(part) for part in (body.split("*") if not literal_star else [body])]
-        rx = ".*".join(pieces)
-        self.regex = re.compile(rx + (r"(?:\s.*)?" if prefix else ""), re.S)
+        self.pieces = body.split("*") if not literal_star else [body]
+        self.prefix = prefix
         self.semantic = _Semantic(body, prefix, literal_star, home) if not literal_star else None
 
     def literal(self, text: str) -> bool:
-        return self.regex.fullmatch(text.strip()) is not None
+        """Claude Code's own match: ``*`` spans anything; a prefix rule also matches where a
+        word ends."""
+        text = text.strip()
+        return star_match_words(self.pieces, text) if self.prefix else star_match(self.pieces, text)
 
-    def command(self, cmd, home: str) -> str | None:
-        """'match', 'maybe' (depends on something unknown) or None for one simple command."""
-        for text in _spellings(cmd):
-            if self.literal(text):
+    def command(self, cmd, ctx) -> str | None:
+        """'match', 'maybe' (depends on something unknown) or None for one simple command
+        (what every rule works out about the command is kept for the call in ``ctx.memo``)."""
+        head = self.pieces[0]
+        for text in ctx.memo(("spellings", id(cmd)), _spellings, cmd):
+            if text.lstrip().startswith(head) and self.literal(text):  # (a match starts with head)
                 return "match"
         if self.semantic is not None:
-            return self.semantic.match(cmd, home)
+            return self.semantic.match(cmd, ctx)
         return None
 
 
@@ -244,17 +296,14 @@ class _Semantic:
         opts = options(words, self.name)
         self.flags = {f for f in opts.flags if "*" not in f}
         self.values = {k: [w.text for w in v] for k, v in opts.values.items()}
-        pos = [_expand_home(w.text, home) for w in opts.positionals]
-        rx = r"\s".join(".*".join(re.escape(p) for p in tok.split("*")) for tok in pos)
-        if prefix:
-            rx = (rx + r"(?:\s.*)?") if rx else ".*"
-        self.pos_regex = re.compile(rx, re.S)
-        self.pos_literal = " ".join(pos).split("*", 1)[0]
+        self.pos = [_expand_home(w.text, home) for w in opts.positionals]
+        self.prefix = prefix
+        self.pos_literal = " ".join(self.pos).split("*", 1)[0]
 
-    def match(self, cmd, home: str) -> str | None:
-        if not self.ok or not cmd.argv or command_name(cmd.argv[0]) != self.name:
+    def match(self, cmd, ctx) -> str | None:
+        if not self.ok or not cmd.argv or ctx.memo(("name", id(cmd)), command_name, cmd.argv[0]) != self.name:
             return None
-        opts = options(cmd.argv[1:], self.name)
+        opts = ctx.memo(("options", id(cmd), self.name), options, cmd.argv[1:], self.name)
         if not self.flags <= opts.flags:
             return None
         for flag, wanted in self.values.items():
@@ -268,7 +317,7 @@ class _Semantic:
             if known.startswith(self.pos_literal) or self.pos_literal.startswith(known):
                 return "maybe"
             return None
-        return "match" if self.pos_regex.fullmatch(joined) else None
+        return "match" if words_match(self.pos, joined, self.prefix) else None
 
 
 def _expand_home(tok: str, home: str) -> str:
@@ -297,6 +346,20 @@ def tool_matches(rule_tool: str, tool: str) -> bool:
     return rule_tool.startswith("mcp__") and rule_tool.count("__") == 1 and tool.startswith(rule_tool + "__")
 
 
+def may_apply(rule: Rule, tool: str) -> bool:
+    """Whether ``match_rule`` can find anything for a call of ``tool`` (False: it finds nothing)."""
+    m = rule.matcher
+    if m is None or isinstance(m, ParamMatcher):
+        return tool_matches(rule.tool, tool)
+    if isinstance(m, DomainMatcher):
+        return tool == "WebFetch"
+    if isinstance(m, BashMatcher):
+        return tool in ("Bash", "PowerShell") and rule.tool == tool
+    if isinstance(m, PathMatcher):
+        return tool == "Bash" or tool in (READ_TOOLS + EDIT_TOOLS if rule.tool == "Read" else EDIT_TOOLS)
+    return False
+
+
 def match_rule(rule: Rule, call, ctx) -> list[tuple[str, str]]:
     """[(what matched, 'match' or 'maybe')] for a deny or ask rule against a call."""
     m = rule.matcher
@@ -318,13 +381,55 @@ def match_rule(rule: Rule, call, ctx) -> list[tuple[str, str]]:
             out.append((whole, "match"))
         if tool == "Bash":
             for cmd in call.commands:
-                verdict = m.command(cmd, ctx.home)
+                verdict = m.command(cmd, ctx)
                 if verdict:
                     out.append((cmd.text, verdict))
         return out
     if isinstance(m, PathMatcher):
         return _path_hits(rule, m, call, ctx)
     return []
+
+
+class PathRuleIndex:
+    """Which Read/Edit path rules can match a call at all.
+
+    A path rule covers only paths that start with its literal leading segments (a
+    ``//abs`` rule: all of them). So rather than every rule trying every path a call
+    touches (a hundred rules come with ``ringfence init``), the rules are looked up by
+    the leading segments of those paths; only the ones found are matched as usual.
+    """
+
+    def __init__(self, rules: list[Rule]):
+        self.by_lead: dict[tuple[str, ...], list[int]] = {}
+        self.members: set[int] = set()
+        for i, r in enumerate(rules):
+            if isinstance(r.matcher, PathMatcher):
+                self.by_lead.setdefault(tuple(r.matcher.lead), []).append(i)
+                self.members.add(i)
+        self.depths = sorted({len(lead) for lead in self.by_lead})
+
+    def possible(self, call, ctx) -> set[int] | None:
+        """Indexes of the path rules that may match ``call``; None: any of them may."""
+        if not self.members:
+            return set()
+        paths = []
+        for path, _mode, glob in call.files:
+            if glob is not None:
+                return None  # a Grep/Glob pattern is matched against the rules' prefixes instead
+            paths += [path, ctx.realpath(path)]
+        if call.tool == "Bash":
+            for cmd in call.commands:
+                for fa in ctx.file_args(cmd):
+                    if fa.mode in ("read", "write", "attr"):
+                        paths += ctx.text_paths(fa.word.pattern or fa.word.text, cmd.cwd) or []
+        found: set[int] = set()
+        for p in dict.fromkeys(paths):
+            segments = tuple(s for s in p.split("/") if s)
+            for k in self.depths:
+                if k > len(segments):
+                    break
+                found.update(self.by_lead.get(segments[:k], ()))
+        return found
 
 
 def _path_hits(rule, m, call, ctx) -> list[tuple[str, str]]:
@@ -346,8 +451,7 @@ def _path_hits(rule, m, call, ctx) -> list[tuple[str, str]]:
             for fa in ctx.file_args(cmd):
                 if fa.mode not in wanted:
                     continue
-                text = fa.word.pattern or fa.word.text
-                for p in ctx.paths_of(fa.word._replace(text=text), cmd.cwd) or []:
+                for p in ctx.text_paths(fa.word.pattern or fa.word.text, cmd.cwd) or []:
                     if m.covers(p):
                         out.append((f"{cmd.text} ({p})", "match"))
                         break
@@ -357,6 +461,7 @@ def _path_hits(rule, m, call, ctx) -> list[tuple[str, str]]:
 def _url_host(url) -> str | None:
     if not isinstance(url, str):
         return None
+    import re
     m = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/@?#]*@)?(\[[^\]]*\]|[^/:?#]*)", url)
     return m.group(1).lower().rstrip(".") if m else None
 

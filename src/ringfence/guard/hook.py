@@ -19,10 +19,16 @@ Protocol, and what ringfence answers:
 """
 from __future__ import annotations
 
-import json
-from collections import namedtuple
+from ringfence.guard import hookjson
+from ringfence.records import Record, new
 
-Reply = namedtuple("Reply", "stdout stderr code")
+
+class Reply(Record):
+    __slots__ = ()
+
+    def __new__(cls, stdout, stderr, code):
+        return new(cls, (stdout, stderr, code))
+
 
 LIMIT = 1 << 20            # stdin bytes
 DOCX_LIMIT = 32 << 20      # .docx bytes read for screening
@@ -61,8 +67,8 @@ def _respond(data, environ, profile, load_policy, facts, read_file) -> Reply:
     except UnicodeDecodeError as e:
         return _fail(f"hook input is not UTF-8 (invalid byte at offset {e.start}); denying")
     try:
-        event = json.loads(text)
-    except json.JSONDecodeError as e:
+        event = hookjson.loads(text)
+    except hookjson.NotJSON as e:
         return _fail(f"hook input is not JSON ({e.msg} at line {e.lineno} column {e.colno}); denying")
     if not isinstance(event, dict):
         return _fail(f"hook input must be a JSON object, not {type(event).__name__}; denying")
@@ -97,7 +103,7 @@ def _pre_tool_use(event: dict, policy, environ, facts) -> Reply:
         return Reply("", "", 0)
     out = {"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": decision.verdict,
                                   "permissionDecisionReason": decision.reason}}
-    return Reply(json.dumps(out) + "\n", "", 0)
+    return Reply(hookjson.dumps(out) + "\n", "", 0)
 
 
 def _screen(event: dict, name: str, policy, read_file) -> Reply:
@@ -134,7 +140,7 @@ def _screen(event: dict, name: str, policy, read_file) -> Reply:
         out = {"hookSpecificOutput": {"hookEventName": name, "additionalContext": context}}
         if block:
             out.update({"decision": "block", "reason": context})
-    return Reply(json.dumps(out) + "\n", "", 0)
+    return Reply(hookjson.dumps(out) + "\n", "", 0)
 
 
 def _strings(value, budget: int) -> list[str]:

@@ -10,7 +10,8 @@ hook cannot run), the sandbox switched on with no unsandboxed escape hatch and n
 fallback, credential paths in ``sandbox.filesystem.denyRead``, project MCP servers not
 auto-enabled, and the hooks: PreToolUse on every tool, PostToolUse and
 UserPromptSubmit for prompt-injection screening, each running this ringfence by
-absolute path with ``onFailure: block`` (a hook that cannot start blocks the call).
+absolute path (``hook_command``: the interpreter started lean, see hookstart.py) with
+``onFailure: block`` (a hook that cannot start blocks the call).
 
 The merge keeps every key the user had and only adds (``settings.writer``), so a second
 run changes nothing. The diff is shown first; the file is written atomically after a
@@ -21,6 +22,7 @@ not written (``--dry-run``, declined, or no terminal to ask on without ``--yes``
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shlex
 import sys
@@ -35,6 +37,7 @@ BASH_DENY = (
 )
 STRICT_BASH_DENY = ("Bash(sudo *)", "Bash(su *)", "Bash(git reset --hard *)", "Bash(git clean -f*)")
 SCREENED_TOOLS = "WebFetch|Read|Bash"
+HOOK_PACKAGES = ("tree_sitter", "tree_sitter_bash")  # what the hook imports besides ringfence and the stdlib
 HOOK_TIMEOUT = 30
 
 
@@ -50,9 +53,17 @@ def parser() -> argparse.ArgumentParser:
 
 
 def hook_command(profile: str | None) -> str:
-    """The hook's command line: this ringfence, by absolute path."""
-    exe = os.path.join(os.path.dirname(os.path.abspath(sys.executable)), "ringfence")
-    cmd = [exe, "hook"] if os.access(exe, os.X_OK) else [os.path.abspath(sys.executable), "-m", "ringfence", "hook"]
+    """The hook's command line: this Python, isolated and without ``site``, running
+    ``guard/hookstart.py`` with the directories ringfence and tree-sitter live in (see
+    hookstart.py for why), all by absolute path."""
+    guard = os.path.dirname(os.path.abspath(__file__))
+    paths = [os.path.dirname(os.path.dirname(guard))]
+    for name in HOOK_PACKAGES:
+        spec = importlib.util.find_spec(name)
+        for location in (spec.submodule_search_locations or ()) if spec else ():
+            paths.append(os.path.dirname(os.path.abspath(location)))
+    cmd = [os.path.abspath(sys.executable), "-I", "-S", os.path.join(guard, "hookstart.py")]
+    cmd += [f"--path={p}" for p in dict.fromkeys(paths)] + ["hook"]
     if profile:
         cmd += ["--profile", profile]
     return " ".join(shlex.quote(c) for c in cmd)

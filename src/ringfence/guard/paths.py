@@ -12,9 +12,9 @@ unless the pattern segment starts with '.', find's placeholders do not (``hidden
 from __future__ import annotations
 
 import posixpath
-from fnmatch import fnmatchcase
 
 from ringfence.guard.shell import UNKNOWN
+from ringfence.guard.wildcard import fnmatchcase
 
 _PROC_ROOTS = ("self", "thread-self")
 
@@ -74,11 +74,16 @@ def ancestors(path: str) -> list[str]:
     return out
 
 
+def is_glob(text: str) -> bool:
+    """``text`` has a glob character (``*``, ``?``, ``[``)."""
+    return "*" in text or "?" in text or "[" in text
+
+
 def static_prefix(pattern: str) -> str:
     """The leading directories of a glob before its first glob character."""
     parts = []
     for seg in pattern.split("/"):
-        if any(c in seg for c in "*?["):
+        if is_glob(seg):
             break
         parts.append(seg)
     return "/".join(parts) or "/"
@@ -153,9 +158,9 @@ class PathSet:
         self.suffixes: list[tuple[str, str]] = []
         self.globs: list[tuple[str, str]] = []  # (static prefix, pattern)
         for p in self.patterns:
-            if not any(c in p for c in "*?["):
+            if not is_glob(p):
                 self.plain.setdefault(p.rstrip("/") or "/", p)
-            elif p.startswith("/**/") and not any(c in p[4:] for c in "*?["):
+            elif p.startswith("/**/") and not is_glob(p[4:]):
                 self.suffixes.append(("/" + p[4:].rstrip("/"), p))
             else:
                 self.globs.append((static_prefix(p), p))

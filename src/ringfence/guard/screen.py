@@ -14,11 +14,18 @@ hook (PostToolUse on WebFetch/Read/Bash output, UserPromptSubmit on the prompt) 
 from __future__ import annotations
 
 import re
-from collections import namedtuple
 
-Finding = namedtuple("Finding", "kind detail excerpt")
-Finding.__doc__ = """kind: detector name; detail: what was found, for a person; excerpt: the hidden
-text itself (decoded where possible), shortened."""
+from ringfence.records import Record, new
+
+
+class Finding(Record):
+    """kind: detector name; detail: what was found, for a person; excerpt: the hidden
+    text itself (decoded where possible), shortened."""
+    __slots__ = ()
+
+    def __new__(cls, kind, detail, excerpt):
+        return new(cls, (kind, detail, excerpt))
+
 
 MAX_TEXT = 4 << 20
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\u180e\ufeff\u034f\u115f\u1160\u3164"

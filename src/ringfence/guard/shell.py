@@ -28,7 +28,9 @@ and the environment.
 from __future__ import annotations
 
 import os
-from collections import namedtuple
+
+from ringfence.guard.treesitter import bash_parser
+from ringfence.records import Record, new
 
 UNKNOWN = "\x00"          # stands for any part of a word that cannot be known statically
 MAX_DEPTH = 4             # bash -c / eval / watch strings parsed inside each other
@@ -81,8 +83,7 @@ WRAPPERS: dict[str, tuple[str, tuple[str, ...], int]] = {
 PRIVILEGE = frozenset({"sudo", "doas", "pkexec", "run0", "su", "sudoedit"})
 
 
-
-class Word(namedtuple("Word", "text raw pattern subs procsub hidden_ok", defaults=(None, (), False, False))):
+class Word(Record):
     """One argument after expansion.
 
 text: its value; UNKNOWN marks parts that cannot be known. raw: as written.
@@ -92,20 +93,25 @@ procsub: the word is a <(...) / >(...) path. hidden_ok: the pattern also matches
 (placeholders for what find/xargs feed a command)."""
     __slots__ = ()
 
+    def __new__(cls, text, raw, pattern=None, subs=(), procsub=False, hidden_ok=False):
+        return new(cls, (text, raw, pattern, subs, procsub, hidden_ok))
+
     @property
     def known(self) -> bool:
         return UNKNOWN not in self.text
 
 
-Redirect = namedtuple("Redirect", "op fd target body", defaults=(None, None, None))
-Redirect.__doc__ = """op: '>', '>>', '<', '&>', '<<', '<<<', '>&'...; target: Word or None; body: heredoc or
-here-string text (UNKNOWN where expanded parts cannot be known)."""
+class Redirect(Record):
+    """op: '>', '>>', '<', '&>', '<<', '<<<', '>&'...; target: Word or None; body: heredoc or
+    here-string text (UNKNOWN where expanded parts cannot be known)."""
+    __slots__ = ()
 
-Command = namedtuple(
-    "Command",
-    "argv wrappers assigns redirects cwd pipes origin text function background runs script depth name",
-    defaults=((), (), (), None, (), "", "", "", False, "", None, 0, None))
-Command.__doc__ = """One simple command as it would run.
+    def __new__(cls, op, fd=None, target=None, body=None):
+        return new(cls, (op, fd, target, body))
+
+
+class Command(Record):
+    """One simple command as it would run.
 
 argv: tuple of Words after wrappers are peeled off; wrappers: the names peeled (sudo, env...);
 assigns: (name, Word) prefix assignments; cwd: working directory in effect (None: unknown);
@@ -113,56 +119,27 @@ pipes: (pipeline id, stage) memberships; origin: "" or how it was reached ("bash
 "eval", "xargs", "find -exec", "find -delete", "heredoc"...); function: enclosing function name;
 background: run with '&'; runs: "stdin" (a shell/interpreter reading its program from stdin),
 "script" (a shell running the file in ``script``) or ""; name: the program (``command_name`` of argv[0])."""
+    __slots__ = ()
 
-Script = namedtuple("Script", "commands unknowns error source")
-Script.__doc__ = """commands: tuple of Command; unknowns: why parts could not be judged; error: syntax
-error location or None."""
+    def __new__(cls, argv, wrappers=(), assigns=(), redirects=(), cwd=None, pipes=(), origin="", text="",
+                function="", background=False, runs="", script=None, depth=0, name=None):
+        return new(cls, (argv, wrappers, assigns, redirects, cwd, pipes, origin, text, function, background, runs,
+                         script, depth, name))
+
+
+class Script(Record):
+    """commands: tuple of Command; unknowns: why parts could not be judged; error: syntax
+    error location or None."""
+    __slots__ = ()
+
+    def __new__(cls, commands, unknowns, error, source):
+        return new(cls, (commands, unknowns, error, source))
+
 
 _STATEMENT_SEPARATORS = frozenset({";", ";;", "&", "\n", "&&", "||", "|", "|&", "(", ")", "{", "}",
                                    "do", "done", "then", "fi", "else", "elif", "if", "while", "until",
                                    "for", "in", "case", "esac", "function", "!", "comment"})
 _REDIRECTS = frozenset({"file_redirect", "heredoc_redirect", "herestring_redirect"})
-
-_PARSER = None
-
-
-def _bash_parser():
-    """tree-sitter's Parser for bash, loaded without the packages' __init__ modules.
-
-    ``tree_sitter/__init__`` imports ``typing`` and ``tree_sitter_bash/__init__`` imports
-    ``importlib.resources`` (together ~25 ms) only for things this module never uses; the
-    hook starts once per tool call, so the two compiled modules are loaded directly.
-    """
-    global _PARSER
-    if _PARSER is None:
-        try:
-            binding = _load_extension("tree_sitter", "_binding")
-            grammar = _load_extension("tree_sitter_bash", "_binding")
-        except (ImportError, OSError):
-            import tree_sitter as binding
-            import tree_sitter_bash as grammar
-        _PARSER = binding.Parser(binding.Language(grammar.language()))
-    return _PARSER
-
-
-def _load_extension(package: str, module: str):
-    import sys
-    from importlib.machinery import EXTENSION_SUFFIXES, ExtensionFileLoader, ModuleSpec
-    name = f"{package}.{module}"
-    if name in sys.modules:
-        return sys.modules[name]
-    for entry in sys.path:
-        for suffix in EXTENSION_SUFFIXES:
-            path = os.path.join(entry or ".", package, module + suffix)
-            if os.path.isfile(path):
-                loader = ExtensionFileLoader(name, path)
-                spec = ModuleSpec(name, loader, origin=path)
-                mod = loader.create_module(spec)
-                loader.exec_module(mod)
-                sys.modules[name] = mod
-                return mod
-    raise ImportError(f"{name} not found on sys.path")
-
 
 def parse(source: str, *, cwd: str | None, home: str, env: dict[str, str] | None = None) -> Script:
     """Every simple command ``source`` would run, in source order."""
@@ -221,7 +198,7 @@ class _Walker:
             import re
             source = re.sub("[\U00020000-\U0010FFFF]", "\uFFFD", source)
         data = source.encode("utf-8", "replace")
-        tree = _bash_parser().parse(data)
+        tree = bash_parser().parse(data)
         root = tree.root_node
         if root.has_error:
             self._set_error(_error_location(root, data, ctx.origin))

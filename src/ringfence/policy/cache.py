@@ -14,7 +14,7 @@ import marshal
 import os
 import sys
 
-VERSION = 1
+VERSION = 2  # of the entry format
 KEY_ENV = ("HOME", "XDG_CONFIG_HOME", "CLAUDE_CONFIG_DIR")
 
 
@@ -105,20 +105,20 @@ def config_facts(policy) -> dict[str, str]:
 # ---------------------------------------------------------------- Policy <-> plain data
 
 def _encode(v):
+    """A record as a tuple (its type's name first), a sequence as a list, anything else as is."""
     if hasattr(v, "_fields"):
-        return ("R", type(v).__name__, tuple(_encode(x) for x in v))
+        return (type(v).__name__, *(_encode(x) for x in v))
     if isinstance(v, (tuple, list)):
-        return ("T", tuple(_encode(x) for x in v))
-    return ("V", v)
+        return [_encode(x) for x in v]
+    return v
 
 
 def _decode(v, types):
-    tag = v[0]
-    if tag == "R":
-        return types[v[1]](*(_decode(x, types) for x in v[2]))
-    if tag == "T":
-        return tuple(_decode(x, types) for x in v[1])
-    return v[1]
+    if type(v) is tuple:
+        return types[v[0]](*[_decode(x, types) for x in v[1:]])
+    if type(v) is list:
+        return tuple([_decode(x, types) for x in v])
+    return v
 
 
 def load_policy_cached(cwd: str, *, profile: str | None = None, project_dir: str | None = None,
