@@ -61,6 +61,9 @@ for _m in FILE_RULES:
     for _s in getattr(_m, "SUFFIXES", ()):
         _BY_SUFFIX.setdefault(_s, []).append(_m)
 _UNDER = [m for m in FILE_RULES if getattr(m, "UNDER", ())]
+_DIR_SCOPED = {s: [m.wants_dir for m in mods] for s, mods in _BY_SUFFIX.items()
+               if all(hasattr(m, "wants_dir") for m in mods)}  # suffixes wanted only in some directories
+_ANYWHERE = frozenset(_BY_SUFFIX) - frozenset(_DIR_SCOPED)
 
 
 def rules_for(rel: str, under: list = ()) -> list:
@@ -74,6 +77,13 @@ def rules_for(rel: str, under: list = ()) -> list:
     if under:
         cands = cands + [m for m in under if m not in cands]
     return [m for m in cands if m.wants(rel)]
+
+
+def suffixes_in(prefix: str) -> frozenset:
+    """The suffixes for which ``rules_for`` can return a module for a file in the directory
+    ``prefix`` whose name is in no module's NAMES (see ``wants_dir`` in ``rules``)."""
+    scoped = [s for s, tests in _DIR_SCOPED.items() if any(t(prefix) for t in tests)]
+    return _ANYWHERE.union(scoped) if scoped else _ANYWHERE
 
 
 class _Walker:
@@ -296,7 +306,7 @@ class _Walker:
     def check_group(self, group: tuple) -> None:
         """Read and check the files of one group from ``walk``."""
         d, prefix, names = group
-        by_name, by_suffix, add = _BY_NAME, _BY_SUFFIX, self.add
+        by_name, by_suffix, add = _BY_NAME, suffixes_in(prefix), self.add
         probe = "/" + prefix
         under = [m for m in _UNDER if any(f in probe for f in m.UNDER)]
         for name in names:
