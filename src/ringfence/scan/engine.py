@@ -52,6 +52,7 @@ VENDORED = frozenset({"node_modules", "bower_components", "jspm_packages", "vend
                       "__pypackages__", ".tox", ".nox", "site-packages", "Pods", "Carthage", ".bundle",
                       ".terraform", ".pnpm-store"})
 _OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 _BY_NAME: dict[str, list] = {}
 _BY_SUFFIX: dict[str, list] = {}
@@ -309,37 +310,45 @@ class _Walker:
         by_name, by_suffix, add = _BY_NAME, suffixes_in(prefix), self.add
         probe = "/" + prefix
         under = [m for m in _UNDER if any(f in probe for f in m.UNDER)]
-        for name in names:
-            path = d + name
-            dot = name.rfind(".")
-            if under or name in by_name or (dot > 0 and name[dot:].lower() in by_suffix):
-                mods = rules_for(prefix + name, under)
-                if mods:
-                    self.file(path, prefix + name, mods)
-                    continue
-            # the common case, kept tight: one open, one read, one close (``file`` without rules)
-            try:
-                fd = os.open(path, _OPEN_FLAGS)
-            except OSError:
-                data = self.read(path, prefix + name, TEXT_LIMIT, SAMPLE)  # reports why
-            else:
+        try:  # files are opened relative to their directory: one path component to resolve, not all
+            dfd = os.open(d[:-1] or "/", _DIR_FLAGS)
+        except OSError:
+            dfd = None  # gone or replaced since it was listed: full paths, each file reports what it finds
+        try:
+            for name in names:
+                path = d + name
+                dot = name.rfind(".")
+                if under or name in by_name or (dot > 0 and name[dot:].lower() in by_suffix):
+                    mods = rules_for(prefix + name, under)
+                    if mods:
+                        self.file(path, prefix + name, mods)
+                        continue
+                # the common case, kept tight: one open, one read, one close (``file`` without rules)
                 try:
-                    data = os.read(fd, CHUNK)
-                    if len(data) == CHUNK:
-                        data = self.rest(fd, data, prefix + name, TEXT_LIMIT, SAMPLE)
-                except BlockingIOError:
-                    add([walk.special(prefix + name, "FIFO")])
-                    data = None
-                except OSError as e:
-                    add([walk.unreadable(prefix + name, e)])
-                    data = None
-                finally:
-                    os.close(fd)
-            # all-ASCII data cannot hold hidden text; a NUL in the first block means binary
-            if data and not data.isascii() and data.find(b"\0", 0, BINARY_PROBE) < 0:
-                found = hidden_text.check(prefix + name, data)
-                if found:
-                    add(found)
+                    fd = os.open(name if dfd is not None else path, _OPEN_FLAGS, dir_fd=dfd)
+                except OSError:
+                    data = self.read(path, prefix + name, TEXT_LIMIT, SAMPLE)  # reports why
+                else:
+                    try:
+                        data = os.read(fd, CHUNK)
+                        if len(data) == CHUNK:
+                            data = self.rest(fd, data, prefix + name, TEXT_LIMIT, SAMPLE)
+                    except BlockingIOError:
+                        add([walk.special(prefix + name, "FIFO")])
+                        data = None
+                    except OSError as e:
+                        add([walk.unreadable(prefix + name, e)])
+                        data = None
+                    finally:
+                        os.close(fd)
+                # all-ASCII data cannot hold hidden text; a NUL in the first block means binary
+                if data and not data.isascii() and data.find(b"\0", 0, BINARY_PROBE) < 0:
+                    found = hidden_text.check(prefix + name, data)
+                    if found:
+                        add(found)
+        finally:
+            if dfd is not None:
+                os.close(dfd)
 
     def run(self, workers: int) -> None:
         """Walk, and check every listed file: in this process, or shared with a helper process
