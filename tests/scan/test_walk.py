@@ -122,3 +122,23 @@ def test_directory_gone_between_listing_and_reading(tree):
             w.check_group(group)
         assert {(f.rule, f.path) for f in w.report.findings} == \
             {("scan.unreadable" if remove else "hidden.bidi", "d/a.txt")}
+
+
+def test_large_binary_is_not_read_to_its_end(tree, found, monkeypatch):
+    root = tree({})
+    for name, head in (("big.bin", b"\0"), ("big.txt", b"x")):  # positive control: text of the same size is read
+        with open(root / name, "wb") as f:
+            f.write(head + b"y" * (3 << 20) + "\u202e".encode())
+    read, got = os.read, {}
+
+    def counting_read(fd, n):
+        data = read(fd, n)
+        target = os.readlink(f"/proc/self/fd/{fd}")
+        got[os.path.basename(target)] = got.get(os.path.basename(target), 0) + len(data)
+        return data
+
+    monkeypatch.setattr(os, "read", counting_read)
+    findings = {(f.rule, f.path) for f in found(root, Severity.INFO)}
+    monkeypatch.undo()
+    assert findings == {("hidden.bidi", "big.txt")}
+    assert got["big.bin"] <= 16 << 10 and got["big.txt"] > 3 << 20

@@ -13,7 +13,8 @@ Every regular file is opened and read: hidden text can be in any of them, so not
 skipped by name, extension or size. What is not looked at is what no rule can find
 anything in: the hidden-text rule looks for characters whose UTF-8 bytes are all >= 0x80,
 so an all-ASCII file is cleared by ``bytes.isascii`` without decoding, and a file with a
-NUL byte in its first 8 KiB is binary, not text (as git decides).
+NUL byte in its first 8 KiB is binary, not text (as git decides): it is not read past its
+first block, unless a rule parses it (an Office document).
 
 Opening a file is most of the cost (several microseconds of syscalls each), so a large
 tree is shared with one forked helper process (see ``_Helper``) once the walk has listed
@@ -118,7 +119,8 @@ class _Walker:
             os.close(fd)
 
     def rest(self, fd: int, data: bytes, rel: str, limit: int, sample: int | None) -> bytes | None:
-        """The rest of a file whose first CHUNK bytes are ``data``, within ``limit``."""
+        """The rest of a file whose first CHUNK bytes are ``data``, within ``limit``. A file read
+        for hidden text only (``sample`` given) that is binary needs nothing past ``data``."""
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             self.add([walk.special(rel, "non-regular file")])
@@ -129,6 +131,8 @@ class _Walker:
                 return None
             self.add([walk.sampled(rel, st.st_size, sample)])
             limit = sample
+        if sample is not None and data.find(b"\0", 0, BINARY_PROBE) >= 0:
+            return data  # the hidden-text check skips binaries: a large image is not read to its end
         parts = [data]
         got = len(data)
         while got < limit:
@@ -316,18 +320,17 @@ class _Walker:
             dfd = None  # gone or replaced since it was listed: full paths, each file reports what it finds
         try:
             for name in names:
-                path = d + name
                 dot = name.rfind(".")
                 if under or name in by_name or (dot > 0 and name[dot:].lower() in by_suffix):
                     mods = rules_for(prefix + name, under)
                     if mods:
-                        self.file(path, prefix + name, mods)
+                        self.file(d + name, prefix + name, mods)
                         continue
                 # the common case, kept tight: one open, one read, one close (``file`` without rules)
                 try:
-                    fd = os.open(name if dfd is not None else path, _OPEN_FLAGS, dir_fd=dfd)
+                    fd = os.open(name if dfd is not None else d + name, _OPEN_FLAGS, dir_fd=dfd)
                 except OSError:
-                    data = self.read(path, prefix + name, TEXT_LIMIT, SAMPLE)  # reports why
+                    data = self.read(d + name, prefix + name, TEXT_LIMIT, SAMPLE)  # reports why
                 else:
                     try:
                         data = os.read(fd, CHUNK)
