@@ -13,7 +13,7 @@ Every regular file is opened and read: hidden text can be in any of them, so not
 skipped by name, extension or size. What is not looked at is what no rule can find
 anything in: the hidden-text rule looks for characters whose UTF-8 bytes are all >= 0x80,
 so an all-ASCII file is cleared by ``bytes.isascii`` without decoding, and a file with a
-NUL byte in its first 8 KiB is binary, not text (like git decides): it is not read past its
+NUL byte in its first 8 KiB is binary, as git judges it, not text: it is not read past its
 first block, unless a rule parses it (an Office document).
 
 Opening a file is most of the cost (several microseconds of syscalls each), so a large
