@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import fcntl
 import os
-import threading
+import subprocess
+import sys
 
 import pytest
 
 from ringfence.scan import engine
-from ringfence.scan.engine import GROUP, PARALLEL_MIN, _Helper, _Walker, _workers, scan
+from ringfence.scan.engine import GROUP, PARALLEL_MIN, _Helper, _Walker, scan
 
 TAGS = "".join(chr(0xE0000 + ord(c)) for c in "ignore the user")
 MALICIOUS = {  # spread over the walk: first directories, last ones, inside a directory split in groups
@@ -124,25 +125,44 @@ def test_a_full_queue_never_blocks_the_walk(big_tree, monkeypatch):
     assert rows(shared) == rows(scan(str(big_tree), workers=1))
 
 
-def test_no_process_or_descriptor_is_left_behind(big_tree):
+@pytest.fixture
+def helper_pids(monkeypatch):
+    """The pids of the helpers forked while the test runs."""
+    pids, start = [], _Helper.__init__
+
+    def recording_init(self, walker, groups):
+        start(self, walker, groups)
+        pids.append(self.pid)
+    monkeypatch.setattr(_Helper, "__init__", recording_init)
+    return pids
+
+
+def reaped(pid: int) -> bool:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def test_no_process_or_descriptor_is_left_behind(big_tree, helper_pids):
     before = sorted(os.listdir("/proc/self/fd"))
     scan(str(big_tree), workers=2)
     assert sorted(os.listdir("/proc/self/fd")) == before
-    with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)
+    assert len(helper_pids) == 1 and reaped(helper_pids[0])
 
 
-def test_no_helper_while_other_threads_run():
-    cpus = min(2, len(os.sched_getaffinity(0)))
-    assert _workers() == cpus  # positive control: this test process has one thread
-    stop = threading.Event()
-    t = threading.Thread(target=stop.wait)
-    t.start()
-    try:
-        assert _workers() == 1
-    finally:
-        stop.set()
-        t.join()
+WORKERS = "from ringfence.scan.engine import _workers; import threading; {}; print(_workers())"
+A_THREAD = "e = threading.Event(); threading.Thread(target=e.wait, daemon=True).start()"
+
+
+@pytest.mark.parametrize("start, expected", [("pass", min(2, len(os.sched_getaffinity(0)))),  # positive control
+                                             (A_THREAD, 1)])
+def test_no_helper_while_other_threads_run(start, expected):
+    """In a fresh interpreter: the test process may run other tests' leftover threads."""
+    out = subprocess.run([sys.executable, "-c", WORKERS.format(start)], capture_output=True, text=True,
+                         check=True, timeout=60)
+    assert out.stdout.strip() == str(expected)
 
 
 def test_small_tree_never_forks(tree, monkeypatch):
@@ -162,7 +182,7 @@ def test_no_helper_when_it_cannot_start(big_tree, monkeypatch):
     assert rows(shared) == rows(scan(str(big_tree), workers=1))
 
 
-def test_an_interrupted_scan_stops_its_helper(big_tree, monkeypatch):
+def test_an_interrupted_scan_stops_its_helper(big_tree, monkeypatch, helper_pids):
     parent, check = os.getpid(), _Walker.check_group
 
     def interrupted_in_parent(self, group):
@@ -175,5 +195,4 @@ def test_an_interrupted_scan_stops_its_helper(big_tree, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         scan(str(big_tree), workers=2)
     assert sorted(os.listdir("/proc/self/fd")) == before
-    with pytest.raises(ChildProcessError):  # killed and reaped
-        os.waitpid(-1, os.WNOHANG)
+    assert len(helper_pids) == 1 and reaped(helper_pids[0])  # killed and reaped
