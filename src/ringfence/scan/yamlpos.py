@@ -6,14 +6,7 @@ GitHub reads it). Aliases are followed with a budget of nodes so an alias bomb
 """
 from __future__ import annotations
 
-import yaml
-
 from ringfence.scan.jsonpos import Doc, ParseError
-
-try:
-    _Loader = yaml.CSafeLoader
-except AttributeError:  # PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
 
 MAX_NODES = 200_000
 MAX_DEPTH = 200
@@ -21,8 +14,10 @@ MAX_DEPTH = 200
 
 def parse_yaml(text: str) -> Doc:
     """Parse one YAML document (an empty one is ``None``). Raises ParseError."""
+    import yaml  # on first use: PyYAML takes ~35 ms to import, which a tree without YAML never needs
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # PyYAML may be built without libyaml
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=loader)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -35,20 +30,20 @@ def parse_yaml(text: str) -> Doc:
     return Doc(value, lines)
 
 
-def _convert(node: yaml.Node, path: tuple, lines: dict, budget: list[int], depth: int) -> object:
+def _convert(node, path: tuple, lines: dict, budget: list[int], depth: int) -> object:
     budget[0] -= 1
     if budget[0] < 0 or depth > MAX_DEPTH:
         raise ParseError("document too large or too deeply nested (alias bomb?)",
                          node.start_mark.line + 1, node.start_mark.column + 1)
     lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
+    if node.id == "mapping":  # PyYAML's node kinds, by their ``id``: "scalar", "sequence", "mapping"
         out: dict = {}
         for knode, vnode in node.value:
-            key = knode.value if isinstance(knode, yaml.ScalarNode) else f"<{knode.tag}>"
+            key = knode.value if knode.id == "scalar" else f"<{knode.tag}>"
             sub = path + (key,)
             lines[sub] = knode.start_mark.line + 1
             out[key] = _convert(vnode, sub, lines, budget, depth + 1)
         return out
-    if isinstance(node, yaml.SequenceNode):
+    if node.id == "sequence":
         return [_convert(item, path + (i,), lines, budget, depth + 1) for i, item in enumerate(node.value)]
     return node.value

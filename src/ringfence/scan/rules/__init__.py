@@ -1,7 +1,10 @@
 """Scan rules, one module per family. Each file-rule module has ``RULES`` (id -> description),
 ``wants(rel) -> bool`` and ``check(rel, data: bytes) -> list[Finding]``, plus ``NAMES``
 (basenames), ``SUFFIXES`` or ``UNDER`` (path fragments) so the engine asks only the
-modules that can care about a file.
+modules that can care about a file. A module with SUFFIXES may also have
+``wants_dir(prefix) -> bool``: False when it wants no file with one of its SUFFIXES and a
+name outside its NAMES in the directory ``prefix`` ("" or ending in "/"), so the engine
+need not ask about each file there (a property test holds ``wants`` to it).
 """
 from __future__ import annotations
 

@@ -21,6 +21,7 @@ RULES = {
     "agent.inline-shell": "Inline shell (!`cmd`) that Claude Code runs when the command or skill is used",
 }
 
+NAMES = frozenset({"SKILL.md"})
 SUFFIXES = (".md",)
 _KINDS = ("agents", "skills", "commands")
 _FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*$", re.S | re.M)
@@ -36,6 +37,10 @@ def wants(rel: str) -> bool:
         return False
     parts = rel.split("/")
     return any(p == ".claude" and i + 1 < len(parts) - 1 and parts[i + 1] in _KINDS for i, p in enumerate(parts))
+
+
+def wants_dir(prefix: str) -> bool:
+    return ".claude/" in prefix
 
 
 def _line(text: str, offset: int) -> int:

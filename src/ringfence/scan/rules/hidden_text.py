@@ -22,45 +22,32 @@ RULES = {
 }
 
 # Byte-level prefilter, at least as wide as check_text's rules (a property test holds it to
-# that) and cheap: ASCII-only data is skipped outright; otherwise one search per UTF-8 prefix
-# (each starts with a literal, which the regex engine scans for quickly), and each candidate
-# is judged where it stands. Tag characters and bidi controls always count; a zero-width
-# character counts right after an ASCII letter or digit, or at the start of a run of four
-# invisible characters. Emoji ZWJ sequences and Persian ZWNJ do not reach check_text.
-_PIECES = tuple(re.compile(p) for p in (
-    rb"\xe2\x80[\x8b-\x8d\xaa-\xae]",   # U+200B-200D zero-width, U+202A-202E bidi
-    rb"\xe2\x81[\xa0-\xa4\xa6-\xa9]",   # U+2060-2064 invisible, U+2066-2069 bidi isolates
-    rb"\xef\xbb\xbf",                   # U+FEFF
-    rb"\xef\xb8[\x80-\x8f]",            # U+FE00-FE0F variation selectors
-    rb"\xe1\xa0\x8e",                   # U+180E
-    rb"\xf3\xa0[\x80\x81\x84-\x87]",     # U+E0000-E007F tags, U+E0100-E01EF variation selectors
+# that) and cheap: ASCII-only data is skipped outright; otherwise one
+# search per UTF-8 prefix, each led by a literal that the regex engine scans for quickly and
+# judged in place by the regex, never by a Python loop over candidates (an emoji-rich README
+# has dozens of ZWJs). Tag characters and bidi controls always count; a zero-width character
+# counts right after an ASCII letter or digit, or at the start of a run of four invisible
+# characters; a variation selector only at the start of such a run. Emoji ZWJ sequences and
+# Persian ZWNJ do not reach check_text.
+_INVISIBLE_UTF8 = (rb"(?:\xe2\x80[\x8b-\x8d]|\xe2\x81[\xa0-\xa4]|\xef\xbb\xbf|\xe1\xa0\x8e|\xef\xb8[\x80-\x8f]"
+                   rb"|\xf3\xa0[\x84-\x87][\x80-\xbf])")
+_RUN_FOLLOWS = rb"(?=" + _INVISIBLE_UTF8 + rb"{3})"        # three more invisible characters follow
+# the 3-byte character just read follows an ASCII letter or digit, or starts a run
+_IN_CONTEXT = rb"(?:(?<=[A-Za-z0-9]...)|" + _RUN_FOLLOWS + rb")"
+_PIECES = tuple(re.compile(p, re.S) for p in (
+    rb"\xe2\x80(?:[\xaa-\xae]|[\x8b-\x8d]" + _IN_CONTEXT + rb")",   # U+202A-202E bidi; U+200B-200D zero-width
+    rb"\xe2\x81(?:[\xa6-\xa9]|[\xa0-\xa4]" + _IN_CONTEXT + rb")",   # U+2066-2069 bidi isolates; U+2060-2064
+    rb"\xef\xbb\xbf" + _IN_CONTEXT,                                 # U+FEFF
+    rb"\xe1\xa0\x8e" + _IN_CONTEXT,                                 # U+180E
+    rb"\xef\xb8[\x80-\x8f]" + _RUN_FOLLOWS,                         # U+FE00-FE0F variation selectors
+    rb"\xf3\xa0(?:[\x80\x81]|[\x84-\x87][\x80-\xbf]" + _RUN_FOLLOWS + rb")",  # U+E0000-E007F tags; U+E0100-E01EF
 ))
-_RUN4 = re.compile(rb"(?:\xe2\x80[\x8b-\x8d]|\xe2\x81[\xa0-\xa4]|\xef\xbb\xbf|\xe1\xa0\x8e|\xef\xb8[\x80-\x8f]"
-                   rb"|\xf3\xa0[\x84-\x87][\x80-\xbf]){4}")
-_ALNUM = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
-
-
-_LEADS = frozenset({b"\xe2\x80", b"\xe2\x81", b"\xef\xbb", b"\xef\xb8", b"\xe1\xa0", b"\xf3\xa0"})
 
 
 def _suspect(data: bytes) -> bool:
     if data.isascii():
         return False
-    for piece in _PIECES:
-        for m in piece.finditer(data):
-            at = m.start()
-            lead, second, third = data[at], data[at + 1], data[at + 2]
-            if lead == 0xE2 and (0xAA <= third <= 0xAE if second == 0x80 else 0xA6 <= third <= 0xA9):
-                return True  # bidi control
-            if lead == 0xF3 and third in (0x80, 0x81):
-                return True  # tag character
-            selector = lead == 0xF3 or (lead == 0xEF and second == 0xB8)
-            if at and data[at - 1] in _ALNUM and not selector:
-                return True
-            end = at + (4 if lead == 0xF3 else 3)
-            if data[end:end + 2] in _LEADS and _RUN4.match(data, at):  # another invisible follows
-                return True
-    return False
+    return any(piece.search(data) for piece in _PIECES)
 
 
 _TAGS = re.compile("[\U000E0000-\U000E007F]+")

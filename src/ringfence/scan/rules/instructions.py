@@ -33,6 +33,10 @@ _HIDING = re.compile(r"style\s*=\s*[\"'][^\"']*(?:display\s*:\s*none|visibility\
                      r"color\s*:\s*(?:#fff\b|#ffffff|white)\b)|\shidden(?=[\s>=/])", re.I)
 
 
+def wants_dir(prefix: str) -> bool:
+    return "/." in "/" + prefix  # every instruction directory is a dot-directory
+
+
 def wants(rel: str) -> bool:
     if "/." not in "/" + rel.rpartition("/")[0]:  # every instruction directory is a dot-directory
         return rel.rpartition("/")[2] in NAMES

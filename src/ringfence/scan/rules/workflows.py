@@ -20,6 +20,7 @@ RULES = {
     "gha.privileged-trigger": "The workflow runs with secrets on events that outsiders can trigger",
 }
 
+NAMES = frozenset({"action.yml", "action.yaml"})
 SUFFIXES = (".yml", ".yaml")
 PRIVILEGED = ("pull_request_target", "workflow_run", "issue_comment", "issues", "discussion", "discussion_comment")
 _UNTRUSTED = re.compile(
@@ -47,6 +48,10 @@ def _expressions(script: str):
             return
         yield start, script[start + 3:end]
         i = end + 2
+
+
+def wants_dir(prefix: str) -> bool:
+    return ("/" + prefix).endswith("/.github/workflows/")
 
 
 def wants(rel: str) -> bool:
