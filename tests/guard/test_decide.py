@@ -85,7 +85,7 @@ def calls(draw):
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(st.sampled_from(["deny", "ask"]), rule_texts), max_size=8), calls())
 def test_rules_the_index_skips_could_not_have_matched(world, rules, call):
-    """PathRuleIndex and may_apply only skip work: every rule, tried on every call as
+    """PathRuleIndex, BashRuleIndex and may_apply only skip work: every rule, tried on every call as
     match_rule would, finds exactly what the Judge finds."""
     judge = world.judge(rules=[f"{kind} {text}" for kind, text in rules])
     tool, tool_input = call
@@ -96,7 +96,7 @@ def test_rules_the_index_skips_could_not_have_matched(world, rules, call):
         everything = [(f"{kind} rule {rule.text} ({rule.source})", detail)
                       for rule in judge.rules if rule.kind == kind
                       for detail, _how in match_rule(rule, built, judge.ctx)[:1]]
-        found = judge._rule_findings(built, kind, judge.path_rules.possible(built, judge.ctx))
+        found = judge._rule_findings(built, kind, judge._possible(built))
         assert [(f.source, f.detail) for f in found] == everything
 
 
