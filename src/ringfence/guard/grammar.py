@@ -330,21 +330,26 @@ class _Semantic:
     def match(self, cmd, ctx) -> str | None:
         if not self.ok or not cmd.argv or ctx.memo(("name", id(cmd)), command_name, cmd.argv[0]) != self.name:
             return None
-        opts = ctx.memo(("options", id(cmd), self.name), options, cmd.argv[1:], self.name)
+        opts, joined = ctx.memo(("options", id(cmd), self.name), _read_args, cmd.argv[1:], self.name)
         if not self.flags <= opts.flags:
             return None
         for flag, wanted in self.values.items():
             have = [w.text for w in opts.values.get(flag, [])]
             if not all(any(fnmatchcase(h, x) for h in have) for x in wanted):
                 return None
-        texts = [_normal_path(w.text) for w in opts.positionals]
-        joined = " ".join(texts)
         if UNKNOWN in joined:
             known = joined.split(UNKNOWN, 1)[0]
             if known.startswith(self.pos_literal) or self.pos_literal.startswith(known):
                 return "maybe"
             return None
         return "match" if words_match(self.pos, joined, self.prefix) else None
+
+
+def _read_args(args, name: str):
+    """(options, the positionals as normalized text joined by spaces): what every rule for
+    ``name`` compares a command's arguments with."""
+    opts = options(args, name)
+    return opts, " ".join(_normal_path(w.text) for w in opts.positionals)
 
 
 def _expand_home(tok: str, home: str) -> str:
