@@ -22,7 +22,6 @@ import posixpath
 
 from ringfence.errors import GuardError
 from ringfence.guard.builtins import GUARDS, Call, Context
-from ringfence.guard.effects import file_args
 from ringfence.guard.facts import Facts
 from ringfence.guard.grammar import BashRuleIndex, PathRuleIndex, allowed, canonical_tool, compile_rules, match_rule, may_apply
 from ringfence.guard.paths import resolve
@@ -136,8 +135,7 @@ class Judge:
         ctx = self.ctx
         i = 0
         while i < len(scripts) and len(scripts) <= MAX_SCRIPTS:
-            written = {p for c in scripts[i].commands for fa in file_args(c) if fa.mode == "write"
-                       for p in [resolve(fa.word.text, c.cwd)] if p}
+            written = None  # the paths this script writes, worked out once a command runs a script
             for cmd in scripts[i].commands:
                 if cmd.runs != "script" or cmd.script is None or cmd.script.procsub:
                     continue
@@ -147,6 +145,9 @@ class Judge:
                 if path is None:
                     notes.append(("unknown", f"cannot tell which script {cmd.script.raw!r} is"))
                     continue
+                if written is None:
+                    written = {p for c in scripts[i].commands for fa in ctx.file_args(c) if fa.mode == "write"
+                               for p in [resolve(fa.word.text, c.cwd)] if p}
                 if path in written:
                     notes.append(("unknown", f"{cmd.script.raw} is written and run by the same command"))
                     continue
