@@ -105,3 +105,11 @@ def test_indexed_path_rules_still_match(world):  # positive control for the prop
     assert [f.source.split(" (")[0] for f in d.findings if "rule" in f.source] == ["deny rule Read(~/a/**)"]
     d = world.tool("Edit", {"file_path": "$HOMEDIR/a/x.py"}, rules=["ask Edit(~/a/**)", "deny Read(//zzz)"])
     assert d.verdict == "ask" and "Edit(~/a/**)" in d.reason
+
+
+def test_a_script_written_and_run_by_the_same_command_is_unknown(world):
+    world.write("x.sh", "ls\n")
+    d = world.bash("echo 'rm -rf ~' > x.sh && bash x.sh")
+    assert d.verdict == "ask" and any("written and run by the same command" in f.detail for f in d.findings)
+    d = world.bash("echo hi > y.txt && bash x.sh")  # positive control: the script run is not the one written
+    assert d.verdict is None and not any(f.source == "unknown" for f in d.findings)
