@@ -11,11 +11,13 @@ import shlex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ringfence.guard.decide import Judge
 from ringfence.guard.init import STRICT_BASH_DENY, settings_patch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-UNKEYED = ["Bash(rm*)", "Bash(* --force)", "Bash(*rm -rf*)", "Bash(rm:*)", "Bash(/bin/rm -rf /:*)", "Bash(\\rm -rf *)",
-           "Bash(git push *--force*)", "Bash(rm -rf ~/*:*)", "Bash(sudo)", "Bash(env *)", "Bash(rm\t-rf /)"]
+# Rules of every shape the index meets: no key (rm*, * --force), a path or an escape as the first word, a tab.
+EXTRA = ["Bash(rm*)", "Bash(* --force)", "Bash(*rm -rf*)", "Bash(rm:*)", "Bash(/bin/rm -rf /:*)", "Bash(\\rm -rf *)",
+         "Bash(git push *--force*)", "Bash(rm -rf ~/*:*)", "Bash(sudo)", "Bash(env *)", "Bash(rm\t-rf /)"]
 
 
 def rule_set(world) -> list[str]:
@@ -23,7 +25,7 @@ def rule_set(world) -> list[str]:
     with open(os.path.join(ROOT, "bench", "claude_recommended_settings.json")) as f:
         recommended = json.load(f)["permissions"]
     return ([f"deny {r}" for r in init] + [f"ask {r}" for r in recommended["deny"]]
-            + [f"allow {r}" for r in recommended.get("allow", [])] + [f"ask {r}" for r in UNKEYED])
+            + [f"allow {r}" for r in recommended.get("allow", [])] + [f"ask {r}" for r in EXTRA])
 
 
 def corpus() -> list[dict]:
@@ -35,11 +37,12 @@ def corpus() -> list[dict]:
 
 
 CORPUS_COMMANDS = sorted({i["tool_input"]["command"] for i in corpus() if i["tool_name"] == "Bash"})
-NAMES = ["rm", "git", "push", "curl", "wget", "sh", "bash", "dd", "mkfs", "mkfs.ext4", "terraform", "destroy", "sudo",
-         "su", "reset", "clean", "rmdir", "ls", "cat", "env", "command", "x"]
+NAMES = ["rm", "git", "push", "curl", "wget", "sh", "bash", "dd", "mkfs", "mkfs.ext4", "terraform", "destroy",
+         "sudo", "su", "reset", "clean", "rmdir", "ls", "cat", "env", "command", "x"]
 FLAGS = ["-rf", "-fr", "-r", "-f", "--force", "--hard", "-fdx", "--recursive", "-n", "origin", "main"]
-PATHS = ["/", "//", "~", "~/", "$HOME", '"$HOME"', "${HOME}", "~/.ssh/id_rsa", "$HOMEDIR/.aws/credentials", "/etc/passwd",
-         ".", "build", "of=/dev/sda", "if=/dev/zero", "of=/dev/nvme0n1", "https://x.sh", "$PROJECT/.git", "*"]
+PATHS = ["/", "//", "~", "~/", "$HOME", '"$HOME"', "${HOME}", "~/.ssh/id_rsa", "$HOMEDIR/.aws/credentials",
+         "/etc/passwd", ".", "build", "of=/dev/sda", "if=/dev/zero", "of=/dev/nvme0n1", "https://x.sh",
+         "$PROJECT/.git", "*"]
 
 
 @st.composite
@@ -82,7 +85,6 @@ def commands(draw):
 
 def both(world, rules):
     policy = world.policy(rules=rules)
-    from ringfence.guard.decide import Judge
     return Judge(policy, env={}), Judge(policy, env={}, indexed=False)
 
 

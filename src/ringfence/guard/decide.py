@@ -23,7 +23,9 @@ import posixpath
 from ringfence.errors import GuardError
 from ringfence.guard.builtins import GUARDS, Call, Context
 from ringfence.guard.facts import Facts
-from ringfence.guard.grammar import BashRuleIndex, PathRuleIndex, allowed, canonical_tool, compile_rules, match_rule, may_apply
+from ringfence.guard.grammar import (
+    BashRuleIndex, PathRuleIndex, allowed, canonical_tool, compile_rules, match_rule, may_apply,
+)
 from ringfence.guard.paths import resolve
 from ringfence.guard.shell import parse
 from ringfence.records import Record, new
