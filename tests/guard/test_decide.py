@@ -85,7 +85,7 @@ def calls(draw):
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(st.sampled_from(["deny", "ask"]), rule_texts), max_size=8), calls())
 def test_rules_the_index_skips_could_not_have_matched(world, rules, call):
-    """PathRuleIndex and may_apply only skip work: every rule, tried on every call as
+    """PathRuleIndex, BashRuleIndex and may_apply only skip work: every rule, tried on every call as
     match_rule would, finds exactly what the Judge finds."""
     judge = world.judge(rules=[f"{kind} {text}" for kind, text in rules])
     tool, tool_input = call
@@ -96,7 +96,7 @@ def test_rules_the_index_skips_could_not_have_matched(world, rules, call):
         everything = [(f"{kind} rule {rule.text} ({rule.source})", detail)
                       for rule in judge.rules if rule.kind == kind
                       for detail, _how in match_rule(rule, built, judge.ctx)[:1]]
-        found = judge._rule_findings(built, kind, judge.path_rules.possible(built, judge.ctx))
+        found = judge._rule_findings(built, kind, judge._possible(built))
         assert [(f.source, f.detail) for f in found] == everything
 
 
@@ -105,3 +105,11 @@ def test_indexed_path_rules_still_match(world):  # positive control for the prop
     assert [f.source.split(" (")[0] for f in d.findings if "rule" in f.source] == ["deny rule Read(~/a/**)"]
     d = world.tool("Edit", {"file_path": "$HOMEDIR/a/x.py"}, rules=["ask Edit(~/a/**)", "deny Read(//zzz)"])
     assert d.verdict == "ask" and "Edit(~/a/**)" in d.reason
+
+
+def test_a_script_written_and_run_by_the_same_command_is_unknown(world):
+    world.write("x.sh", "ls\n")
+    d = world.bash("echo 'rm -rf ~' > x.sh && bash x.sh")
+    assert d.verdict == "ask" and any("written and run by the same command" in f.detail for f in d.findings)
+    d = world.bash("echo hi > y.txt && bash x.sh")  # positive control: the script run is not the one written
+    assert d.verdict is None and not any(f.source == "unknown" for f in d.findings)

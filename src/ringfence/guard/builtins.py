@@ -161,9 +161,11 @@ class Context:
 
     def memo(self, key: tuple, make, *args):
         """``make(*args)``, once per call for ``key`` (which names what it is computed from)."""
-        if key not in self._memo:
-            self._memo[key] = make(*args)
-        return self._memo[key]
+        try:
+            return self._memo[key]
+        except KeyError:
+            got = self._memo[key] = make(*args)
+            return got
 
     def file_args(self, cmd) -> list:
         key = id(cmd)

@@ -22,9 +22,10 @@ import posixpath
 
 from ringfence.errors import GuardError
 from ringfence.guard.builtins import GUARDS, Call, Context
-from ringfence.guard.effects import file_args
 from ringfence.guard.facts import Facts
-from ringfence.guard.grammar import PathRuleIndex, allowed, canonical_tool, compile_rules, match_rule, may_apply
+from ringfence.guard.grammar import (
+    BashRuleIndex, PathRuleIndex, allowed, canonical_tool, compile_rules, match_rule, may_apply,
+)
 from ringfence.guard.paths import resolve
 from ringfence.guard.shell import parse
 from ringfence.records import Record, new
@@ -58,12 +59,18 @@ _RANK = {"deny": 3, "ask": 2, "allow": 1}
 class Judge:
     """A policy compiled for deciding many calls (rules parsed, paths prepared once)."""
 
-    def __init__(self, policy, *, facts: Facts | None = None, env: dict[str, str] | None = None):
+    def __init__(self, policy, *, facts: Facts | None = None, env: dict[str, str] | None = None,
+                 indexed: bool = True):
+        """``indexed=False`` tries every rule on every call (what the indexes must agree with)."""
         self.policy = policy
         self.ctx = Context(policy, facts or Facts(), env)
         self.rules, self.problems = compile_rules(policy.guard.rules, home=self.ctx.home, cwd=self.ctx.cwd)
+        self.indexed = indexed
         self.path_rules = PathRuleIndex(self.rules)
-        self._applicable: dict[tuple[str, str], list] = {}  # (kind, tool) -> [(index, rule)] in order
+        self.bash_rules = BashRuleIndex(self.rules)
+        self.indexed_rules = self.path_rules.members | self.bash_rules.members
+        # (kind, tool) -> ({index: rule} in order, the indexes no index holds)
+        self._applicable: dict[tuple[str, str], tuple[dict, set[int]]] = {}
         self.allow_rules = [r for r in self.rules if r.kind == "allow"]
         disabled = {i.value for i in policy.guard.disabled}
         self.guards = [g for g in GUARDS if g.id not in disabled]
@@ -130,8 +137,7 @@ class Judge:
         ctx = self.ctx
         i = 0
         while i < len(scripts) and len(scripts) <= MAX_SCRIPTS:
-            written = {p for c in scripts[i].commands for fa in file_args(c) if fa.mode == "write"
-                       for p in [resolve(fa.word.text, c.cwd)] if p}
+            written = None  # the paths this script writes, worked out once a command runs a script
             for cmd in scripts[i].commands:
                 if cmd.runs != "script" or cmd.script is None or cmd.script.procsub:
                     continue
@@ -141,6 +147,9 @@ class Judge:
                 if path is None:
                     notes.append(("unknown", f"cannot tell which script {cmd.script.raw!r} is"))
                     continue
+                if written is None:
+                    written = {p for c in scripts[i].commands for fa in ctx.file_args(c) if fa.mode == "write"
+                               for p in [resolve(fa.word.text, c.cwd)] if p}
                 if path in written:
                     notes.append(("unknown", f"{cmd.script.raw} is written and run by the same command"))
                     continue
@@ -157,7 +166,7 @@ class Judge:
     # -- judgement
 
     def _findings(self, call, notes) -> list:
-        possible = self.path_rules.possible(call, self.ctx)
+        possible = self._possible(call)
         out = self._rule_findings(call, "deny", possible)
         for g in self.guards:
             if not call.commands and not call.files:
@@ -177,16 +186,24 @@ class Judge:
                                "rewrite it as plain commands (no generated code), or ask the user to run it", ""))
         return [f._replace(verdict=self._apply_policy(f.verdict)) for f in out]
 
+    def _possible(self, call) -> set[int] | None:
+        """The indexed rules that may match this call (the others cannot); None: all may."""
+        if not self.indexed:
+            return None
+        paths = self.path_rules.possible(call, self.ctx)
+        return (self.path_rules.members if paths is None else paths) | self.bash_rules.possible(call, self.ctx)
+
     def _rule_findings(self, call, kind: str, possible: set[int] | None) -> list:
-        """``possible``: the path rules that may match (PathRuleIndex); the others cannot."""
+        """``possible``: the indexed rules worth trying (``_possible``); rules no index holds are always tried."""
         out = []
         key = (kind, call.tool)
         if key not in self._applicable:
-            self._applicable[key] = [(i, r) for i, r in enumerate(self.rules) if r.kind == kind and may_apply(r, call.tool)]
-        skip = set() if possible is None else self.path_rules.members - possible
-        for i, rule in self._applicable[key]:
-            if i in skip:
-                continue
+            applicable = {i: r for i, r in enumerate(self.rules) if r.kind == kind and may_apply(r, call.tool)}
+            self._applicable[key] = applicable, applicable.keys() - self.indexed_rules
+        applicable, always = self._applicable[key]
+        tried = applicable.keys() if possible is None else sorted(always | (possible & applicable.keys()))
+        for i in tried:  # in the rules' order
+            rule = applicable[i]
             for detail, how in match_rule(rule, call, self.ctx):
                 verdict = kind if how == "match" else "unknown"
                 out.append(Finding(f"{kind} rule {rule.text} ({rule.source})", verdict, detail,

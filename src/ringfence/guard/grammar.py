@@ -267,6 +267,33 @@ class BashMatcher:
             return self.semantic.match(cmd, ctx)
         return None
 
+    def keys(self) -> set[str] | None:
+        """Words one of which anything this rule matches starts with; None: no such words.
+
+        A literal match (of the whole command string or of a spelling) starts with the
+        rule's text up to its first ``*``: when that has a word then whitespace, or is the
+        whole rule with no ``*`` (``ls``, ``ls *``, ``ls:*``), the matched text's first word
+        is that word (``rm*`` matches ``rmdir``: no key). A match by meaning needs the
+        program's name. So: {first word, program name}.
+        """
+        first = self.pieces[0]
+        cut = next((i for i, c in enumerate(first) if c.isspace()), None)
+        if cut:
+            word = first[:cut]
+        elif cut is None and len(self.pieces) == 1 and first:
+            word = first
+        else:
+            return None
+        if self.semantic is not None and self.semantic.ok:
+            return {word, self.semantic.name}
+        return {word}
+
+
+def first_word(text: str) -> str:
+    """The first whitespace-delimited word of ``text`` ('' if none)."""
+    parts = text.split(None, 1)
+    return parts[0] if parts else ""
+
 
 def _spellings(cmd) -> list[str]:
     words = cmd.argv
@@ -303,21 +330,26 @@ class _Semantic:
     def match(self, cmd, ctx) -> str | None:
         if not self.ok or not cmd.argv or ctx.memo(("name", id(cmd)), command_name, cmd.argv[0]) != self.name:
             return None
-        opts = ctx.memo(("options", id(cmd), self.name), options, cmd.argv[1:], self.name)
+        opts, joined = ctx.memo(("options", id(cmd), self.name), _read_args, cmd.argv[1:], self.name)
         if not self.flags <= opts.flags:
             return None
         for flag, wanted in self.values.items():
             have = [w.text for w in opts.values.get(flag, [])]
             if not all(any(fnmatchcase(h, x) for h in have) for x in wanted):
                 return None
-        texts = [_normal_path(w.text) for w in opts.positionals]
-        joined = " ".join(texts)
         if UNKNOWN in joined:
             known = joined.split(UNKNOWN, 1)[0]
             if known.startswith(self.pos_literal) or self.pos_literal.startswith(known):
                 return "maybe"
             return None
         return "match" if words_match(self.pos, joined, self.prefix) else None
+
+
+def _read_args(args, name: str):
+    """(options, the positionals as normalized text joined by spaces): what every rule for
+    ``name`` compares a command's arguments with."""
+    opts = options(args, name)
+    return opts, " ".join(_normal_path(w.text) for w in opts.positionals)
 
 
 def _expand_home(tok: str, home: str) -> str:
@@ -429,6 +461,46 @@ class PathRuleIndex:
                 if k > len(segments):
                     break
                 found.update(self.by_lead.get(segments[:k], ()))
+        return found
+
+
+class BashRuleIndex:
+    """Which Bash rules can match a call at all.
+
+    Most Bash rules name a program (``rm -rf /``, ``git push --force *``), and all they
+    match starts with a known word or runs that program (BashMatcher.keys). So rather
+    than every rule trying every simple command, the rules are looked up by the words the
+    call presents: the first word of the whole command string and of each spelling of
+    each simple command, and each command's program name. A rule without keys
+    (``rm*``, ``* --force``) is not indexed: it is always tried.
+    """
+
+    def __init__(self, rules: list[Rule]):
+        self.by_key: dict[str, list[int]] = {}
+        self.members: set[int] = set()
+        for i, r in enumerate(rules):
+            keys = r.matcher.keys() if isinstance(r.matcher, BashMatcher) else None
+            if keys is not None:
+                for key in keys:
+                    self.by_key.setdefault(key, []).append(i)
+                self.members.add(i)
+
+    def possible(self, call, ctx) -> set[int]:
+        """Indexes of the indexed Bash rules that may match ``call``."""
+        if not self.members:
+            return set()
+        words = set()
+        whole = call.tool_input.get("command")
+        if isinstance(whole, str):
+            words.add(first_word(whole))
+        for cmd in call.commands:
+            for text in ctx.memo(("spellings", id(cmd)), _spellings, cmd):
+                words.add(first_word(text))
+            if cmd.argv:
+                words.add(ctx.memo(("name", id(cmd)), command_name, cmd.argv[0]))
+        found: set[int] = set()
+        for w in words:
+            found.update(self.by_key.get(w, ()))
         return found
 
 
