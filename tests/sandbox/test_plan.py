@@ -7,7 +7,8 @@ import pytest
 
 from ringfence.errors import PolicyError
 from ringfence.policy import load_policy
-from ringfence.sandbox.bwrap import INNER_DENIED, INNER_DIR, INNER_EMPTY, NAMESPACES, bwrap_args, inner_mounts
+from ringfence.sandbox.bwrap import NAMESPACES, bwrap_args, inner_mounts
+from ringfence.sandbox.inner import MOUNT_DENIED, MOUNT_DIR, MOUNT_EMPTY
 from ringfence.sandbox.plan import build_plan
 
 
@@ -68,9 +69,9 @@ def test_argv_for_each_action(world):
     assert args[-2:] == ["--chdir", str(proj)]
     # the file-sized actions are the inner stage's, in plan order, and bwrap does none of them
     mounts = inner_mounts(plan_for(world))
-    assert (INNER_DENIED, f"{home}/.netrc") in mounts
-    assert (INNER_EMPTY, f"{proj}/.mcp.json") in mounts
-    assert (INNER_DIR, f"{proj}/.claude") in mounts
+    assert (MOUNT_DENIED, f"{home}/.netrc") in mounts
+    assert (MOUNT_EMPTY, f"{proj}/.mcp.json") in mounts
+    assert (MOUNT_DIR, f"{proj}/.claude") in mounts
     assert all(p not in args for _, p in mounts)
     assert inner_mounts(plan_for(world), frozenset({"mounts"})) == []
 

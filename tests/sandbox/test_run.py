@@ -406,6 +406,30 @@ def test_bwrap_setup_failure_is_exit_3_not_the_commands_status(world):
     assert run_compiled(c, world.env()) == 3
 
 
+def test_a_placeholder_that_appears_meanwhile_stops_the_run_and_leaves_nothing(world):
+    """Between compiling and running, something creates a protected name: ringfence refuses,
+    the command never runs, and none of the other placeholders stays behind."""
+    from ringfence.errors import SandboxError
+    from ringfence.policy import load_policy
+    from ringfence.sandbox import compiled
+    from ringfence.sandbox.launch import run_compiled
+    marker = world.proj / "ran"
+    pol = load_policy(str(world.proj), home=str(world.home))
+    c = compiled.compile_run(pol, ["sh", "-c", f"touch {marker}"])
+    stubs = [p for p, _ in c["stubs"]]
+    assert str(world.proj / ".mcp.json") in stubs
+    before = sorted(os.listdir(world.proj))
+    assert run_compiled(c, world.env()) == 0 and marker.exists()        # control: it runs
+    marker.unlink()
+    assert sorted(os.listdir(world.proj)) == before
+    (world.proj / ".mcp.json").write_text("{}")                        # appears meanwhile
+    with pytest.raises(SandboxError, match="appeared"):
+        run_compiled(c, world.env())
+    assert not marker.exists()
+    assert sorted(os.listdir(world.proj)) == sorted(before + [".mcp.json"])
+    assert (world.proj / ".mcp.json").read_text() == "{}"
+
+
 def test_ctrl_c_does_not_take_the_network_down(world, loopback_http):
     """The proxy outlives a Ctrl-C the agent handles (interrupting a turn is not quitting)."""
     url = loopback_http

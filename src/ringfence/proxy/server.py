@@ -143,7 +143,7 @@ class ProxyServer:
                  log: DecisionLog | None = None, notice_stream: TextIO | None = sys.stderr,
                  limits: Limits = Limits()):
         self.rules, self.sandbox_id, self.limits = rules, sandbox_id, limits
-        self._listen = list(listen) if isinstance(listen, (list, tuple)) else [listen]
+        self._listen = _sockets(listen)
         self._log = log
         self._notice = notice_stream
         self._noticed: set[object] = set()
@@ -670,6 +670,11 @@ class ProxyServer:
 
 # ---------------------------------------------------------------------- socket helpers
 
+def _sockets(listen) -> list[socket.socket]:
+    """One listening socket or several, as a list."""
+    return list(listen) if isinstance(listen, (list, tuple)) else [listen]
+
+
 async def _recv(sock: socket.socket) -> bytes:
     return await asyncio.get_running_loop().sock_recv(sock, _RECV)
 
@@ -747,7 +752,7 @@ def serve_forever(listen: socket.socket | list[socket.socket], net_policy, *, sa
         asyncio.run(_serve_main(listen, rules, sandbox_id, log, notice_stream, limits, parent))
     finally:
         log.close()
-        for sock in listen if isinstance(listen, (list, tuple)) else [listen]:
+        for sock in _sockets(listen):
             sock.close()
 
 

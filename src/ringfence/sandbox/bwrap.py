@@ -32,6 +32,7 @@ bwrap's mounts, so still deeper than every directory action.
 """
 from __future__ import annotations
 
+from ringfence.sandbox.inner import MOUNT_DENIED, MOUNT_DIR, MOUNT_EMPTY
 from ringfence.sandbox.plan import PRIVATE_TMPFS, SandboxPlan
 
 NAMESPACES = ["--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
@@ -43,20 +44,17 @@ def _has_descendant(path: str, paths: list[str]) -> bool:
     return any(p.startswith(pre) for p in paths)
 
 
-INNER_EMPTY, INNER_DENIED, INNER_DIR = 1, 2, 3     # inner mount kinds (inner.py)
-
-
 def _inner_kind(act) -> int | None:
     if act.action == "stub":
-        return INNER_DIR if act.kind == "dir" else INNER_EMPTY
+        return MOUNT_DIR if act.kind == "dir" else MOUNT_EMPTY
     if act.action == "hide" and act.kind != "dir":
-        return INNER_DENIED
+        return MOUNT_DENIED
     return None
 
 
 def inner_mounts(plan: SandboxPlan, disable: frozenset[str] = frozenset()) -> list[tuple[int, str]]:
-    """The inner stage's mounts, in plan order: (INNER_EMPTY, path) a read-only empty file,
-    (INNER_DENIED, path) an unreadable one, (INNER_DIR, path) an empty read-only directory."""
+    """The inner stage's mounts, in plan order: (MOUNT_EMPTY, path) a read-only empty file,
+    (MOUNT_DENIED, path) an unreadable one, (MOUNT_DIR, path) an empty read-only directory."""
     if "mounts" in disable:
         return []
     return [(k, a.path) for a in plan.actions if (k := _inner_kind(a)) is not None]

@@ -233,22 +233,34 @@ def run_compiled(c: dict, environ) -> int:
     finally:
         for fd in handed:
             os.close(fd)
+    made: list = []
+    proxy = 0
     try:
         made = create_stubs(c["stubs"])
+        start_watchdog(made, death_r)
+        try:
+            os.write(go_w, b"1")
+        except BrokenPipeError:
+            pass                            # bwrap failed already: the wait below reports it
+        os.close(go_w)
+        go_w = -1
+        if c["network"]:
+            proxy = start_proxy(c["net"], carrier, sandbox_id, death_r, death_w)
     except BaseException:
-        os.close(go_w)                      # EOF: the inner stage refuses, the command never runs
+        # Nothing may run half set up: without "1" on go the inner stage refuses; the
+        # sandbox is killed either way, and our placeholders go.
+        if go_w >= 0:
+            os.close(go_w)
+        os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
+        remove_stubs(made)
+        for s, h in old.items():
+            signal.signal(s, h)
         raise
-    start_watchdog(made, death_r)
-    try:
-        os.write(go_w, b"1")
-    except BrokenPipeError:
-        pass                                # bwrap failed already: the wait below reports it
-    os.close(go_w)
-    proxy = start_proxy(c["net"], carrier, sandbox_id, death_r, death_w) if c["network"] else 0
-    if carrier >= 0:
-        os.close(carrier)
-    os.close(death_r)
+    finally:
+        if carrier >= 0:
+            os.close(carrier)
+        os.close(death_r)
 
     child = {"pid": 0}
 
