@@ -370,8 +370,11 @@ def test_nothing_listens_once_the_proxy_is_gone(impl, tmp_path):
     assert (proc.returncode, out.split()) == (0, [b"refused"]), err
 
 
-def test_dead_proxy_before_hand_over_exits_3(impl, tmp_path):
+def test_dead_proxy_before_hand_over_exits_3(impl, tmp_path, proxy):
     marker = tmp_path / "ran"
+    _, alive = listen_spec(tmp_path, proxy, ["sh", "-c", f"touch {marker}"], listen=[("127.0.0.1", free_port())])
+    assert run_inner(impl, alive, pass_fds=(proxy.theirs,))[0] == 0 and marker.exists()   # positive control
+    marker.unlink()
     ours, theirs = socket.socketpair()
     ours.close()                                      # nobody to hand the listeners to
     spec = make_spec(tmp_path, ["sh", "-c", f"touch {marker}"], listen=[("127.0.0.1", free_port())],
@@ -405,6 +408,8 @@ def test_listen_failure_on_ipv4_exits_3(impl, tmp_path, proxy):
         _, spec = listen_spec(tmp_path, proxy, ["sh", "-c", f"touch {marker}"], listen=[("127.0.0.1", port)])
         code, _, err = run_inner(impl, spec, pass_fds=(proxy.theirs,))
     assert code == 3 and b"cannot listen on 127.0.0.1" in err and not marker.exists()
+    code, _, err = run_inner(impl, spec, pass_fds=(proxy.theirs,))       # control: the port is free again
+    assert code == 0 and marker.exists(), err
 
 
 # ---------------------------------------------------------------- go, mounts, capabilities
@@ -464,6 +469,10 @@ def test_a_symlinked_placeholder_is_refused(impl, tmp_path):
     assert code == 3 and not marker.exists()
     if os.geteuid() == 0:
         assert b"symbolic link" in err
+        (tmp_path / "stub.file").unlink()
+        (tmp_path / "stub.file").touch()                 # control: a plain placeholder is mounted
+        code, _, err = run_inner(impl, spec)
+        assert code == 0 and marker.exists(), err
 
 
 # ---------------------------------------------------------------- bytecode
