@@ -330,17 +330,28 @@ class ProxyServer:
             self._finish(flow)
 
     async def _send_body(self, sock, upstream, body: wire.BodyReader, buf: bytes, flow) -> bytes:
+        rest = await self._copy_body(sock, upstream, body, buf, flow, "up")
+        if rest is None:
+            raise _ClientGone("client closed in the middle of the request body")
+        return rest
+
+    async def _copy_body(self, src, dst, reader: wire.BodyReader, buf: bytes, flow, way: str) -> bytes | None:
+        """Copy one message body src -> dst as ``reader`` frames it, ``buf`` first; the bytes
+        after it, or None if src closed before its end."""
         while True:
-            n = body.feed(buf)
+            n = reader.feed(buf)
             if n:
-                await _sendall(upstream, buf[:n])
-                flow.up += n
-            if body.done:
+                await _sendall(dst, buf[:n])
+                if way == "up":
+                    flow.up += n
+                else:
+                    flow.down += n
+            if reader.done:
                 return buf[n:]
             async with asyncio.timeout(self.limits.idle_timeout):
-                buf = await _recv(sock)
+                buf = await _recv(src)
             if not buf:
-                raise _ClientGone("client closed in the middle of the request body")
+                return None
 
     async def _relay_response(self, sock, upstream, req: wire.Request, flow) -> bool:
         """Relay the response; return True if the client connection must close after it."""
@@ -360,21 +371,11 @@ class ProxyServer:
         head = wire.build_response_head(resp, close=close)
         await _sendall(sock, head)
         flow.down += len(head)
-        reader = wire.BodyReader(resp.body)
-        buf = buf[resp.head_len:]
-        while True:
-            n = reader.feed(buf)
-            if n:
-                await _sendall(sock, buf[:n])
-                flow.down += n
-            if reader.done:
-                return close
-            async with asyncio.timeout(self.limits.idle_timeout):
-                buf = await _recv(upstream)
-            if not buf:
-                if resp.body.kind != "close":
-                    flow.error = "upstream closed before the end of the response"
-                return True
+        if await self._copy_body(upstream, sock, wire.BodyReader(resp.body), buf[resp.head_len:], flow, "down") is None:
+            if resp.body.kind != "close":
+                flow.error = "upstream closed before the end of the response"
+            return True
+        return close
 
     async def _answer_http(self, sock, e: Exception, flow: _Flow) -> None:
         self._finish(flow)
